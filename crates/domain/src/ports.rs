@@ -1,0 +1,103 @@
+//! The ports: one narrow trait per capability the business needs from
+//! outside. A function wires only the ports it uses, and its IAM policy
+//! grants exactly those. Adapters: `rightnow-aws`; fakes: [`crate::fakes`].
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use time::Date;
+
+use crate::comment::{Comment, CommentId, CommentPage};
+use crate::events::DomainEvent;
+use crate::page::Slug;
+use crate::report::ReportPointer;
+use crate::video::{Video, VideoId, VideoType};
+
+/// A backing service failed. Carries the cause for the logs; never shown to
+/// a caller.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct PortError(#[source] pub Box<dyn std::error::Error + Send + Sync>);
+
+impl PortError {
+    pub fn new(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self(e.into())
+    }
+}
+
+pub type PortResult<T> = Result<T, PortError>;
+
+/// Page view counters.
+#[async_trait]
+pub trait ViewCounter: Send + Sync {
+    /// The page's total, or `None` if the page was never viewed.
+    async fn views(&self, page: &Slug) -> PortResult<Option<u64>>;
+    /// Adds one view, atomically, to the page's total and to `day`'s
+    /// activity; returns the new total.
+    async fn record_view(&self, page: &Slug, day: Date) -> PortResult<u64>;
+}
+
+/// The outcome of storing a comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommentWrite {
+    Stored,
+    /// The page is not known; nothing was written.
+    UnknownPage,
+}
+
+/// Comments, newest first.
+#[async_trait]
+pub trait CommentStore: Send + Sync {
+    /// Stores the comment only if its page is known, counting it in the
+    /// page's and the day's activity in the same all-or-nothing write.
+    async fn add(&self, comment: &Comment) -> PortResult<CommentWrite>;
+    /// Up to `limit` comments of `page`, newest first, older than `before`
+    /// when given; `None` if the page is not known.
+    async fn list(
+        &self,
+        page: &Slug,
+        limit: u16,
+        before: Option<CommentId>,
+    ) -> PortResult<Option<CommentPage>>;
+}
+
+/// Video records.
+#[async_trait]
+pub trait VideoStore: Send + Sync {
+    /// Stores a new record; never overwrites an existing id.
+    async fn create(&self, video: &Video) -> PortResult<()>;
+    async fn get(&self, id: VideoId) -> PortResult<Option<Video>>;
+}
+
+/// Short-lived URLs that let a browser PUT one object directly to storage.
+#[async_trait]
+pub trait UploadUrls: Send + Sync {
+    /// A PUT URL valid for `ttl`, that only accepts this key, this content
+    /// type and exactly this many bytes.
+    async fn presign_put(
+        &self,
+        key: &str,
+        content_type: VideoType,
+        size: u64,
+        ttl: Duration,
+    ) -> PortResult<String>;
+}
+
+/// Short-lived URLs that let a browser GET one private object.
+#[async_trait]
+pub trait DownloadUrls: Send + Sync {
+    async fn presign_get(&self, key: &str, ttl: Duration) -> PortResult<String>;
+}
+
+/// The pointer to the newest report.
+#[async_trait]
+pub trait ReportIndex: Send + Sync {
+    async fn latest(&self) -> PortResult<Option<ReportPointer>>;
+}
+
+/// Publishes domain events to the bus.
+#[async_trait]
+pub trait EventPublisher: Send + Sync {
+    /// Publishes all of `events`, retrying those the bus did not take.
+    async fn publish(&self, events: &[DomainEvent]) -> PortResult<()>;
+}

@@ -1,0 +1,80 @@
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::comment::{Comment, CommentId, CommentPage, Cursor, Limit, NewComment};
+use crate::events::{CommentPosted, DomainEvent};
+use crate::page::Slug;
+use crate::ports::{CommentStore, CommentWrite, EventPublisher};
+use crate::services::Ids;
+use crate::{DomainError, Resource};
+
+/// Comments on pages: post one, list them newest first.
+pub struct Comments {
+    store: Arc<dyn CommentStore>,
+    events: Arc<dyn EventPublisher>,
+    clock: Arc<dyn Clock>,
+    ids: Ids,
+}
+
+impl Comments {
+    pub fn new(
+        store: Arc<dyn CommentStore>,
+        events: Arc<dyn EventPublisher>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            store,
+            events,
+            clock,
+            ids: Ids::default(),
+        }
+    }
+
+    /// Validates and stores a comment, then announces it with `CommentPosted`.
+    ///
+    /// The comment is the record of truth: once it is stored the call
+    /// succeeds even if the event could not be published (the publisher has
+    /// already retried), so a client never posts the same comment twice.
+    pub async fn post(&self, page: Slug, input: NewComment) -> Result<Comment, DomainError> {
+        let valid = input.validate()?;
+        let now = self.clock.now();
+        let comment = Comment {
+            id: CommentId(self.ids.next(now)),
+            page,
+            author: valid.author,
+            body: valid.body,
+            created_at: now,
+        };
+        if self.store.add(&comment).await? == CommentWrite::UnknownPage {
+            return Err(DomainError::NotFound(Resource::Page));
+        }
+        let event = DomainEvent::CommentPosted(CommentPosted {
+            page: comment.page.clone(),
+            comment_id: comment.id,
+            author: comment.author.clone(),
+            posted_at: comment.created_at,
+        });
+        if let Err(e) = self.events.publish(&[event]).await {
+            tracing::error!(error = %e, comment = %comment.id, "CommentPosted not published");
+        }
+        Ok(comment)
+    }
+
+    /// Newest first. `cursor` is the token a previous page returned.
+    pub async fn list(
+        &self,
+        page: Slug,
+        limit: Option<&str>,
+        cursor: Option<&str>,
+    ) -> Result<CommentPage, DomainError> {
+        let limit = Limit::parse(limit)?;
+        let before = match cursor {
+            Some(token) => Some(Cursor::decode(token).ok_or(DomainError::BadCursor)?.0),
+            None => None,
+        };
+        self.store
+            .list(&page, limit.get(), before)
+            .await?
+            .ok_or(DomainError::NotFound(Resource::Page))
+    }
+}

@@ -1,0 +1,17 @@
+//! The services the functions call: each takes validated input, applies the
+//! rules and talks to the outside only through ports.
+
+mod comments;
+mod ids;
+mod pages;
+mod reports;
+mod videos;
+
+pub use comments::Comments;
+pub use ids::Ids;
+pub use pages::PageViewsService;
+pub use reports::Reports;
+pub use videos::Videos;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,31 @@
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::page::{PageViews, Slug};
+use crate::ports::ViewCounter;
+use crate::{DomainError, Resource};
+
+/// Page views: read a page's count, record one more.
+pub struct PageViewsService {
+    counter: Arc<dyn ViewCounter>,
+    clock: Arc<dyn Clock>,
+}
+
+impl PageViewsService {
+    pub fn new(counter: Arc<dyn ViewCounter>, clock: Arc<dyn Clock>) -> Self {
+        Self { counter, clock }
+    }
+
+    pub async fn count(&self, slug: Slug) -> Result<PageViews, DomainError> {
+        match self.counter.views(&slug).await? {
+            Some(views) => Ok(PageViews { slug, views }),
+            None => Err(DomainError::NotFound(Resource::Page)),
+        }
+    }
+
+    pub async fn record(&self, slug: Slug) -> Result<PageViews, DomainError> {
+        let day = self.clock.now().date();
+        let views = self.counter.record_view(&slug, day).await?;
+        Ok(PageViews { slug, views })
+    }
+}

@@ -1,0 +1,283 @@
+//! The services on in-memory fakes: GIVEN a state, WHEN a call, THEN the
+//! result and what was (or was not) written.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use time::macros::{date, datetime};
+
+use super::*;
+use crate::comment::NewComment;
+use crate::events::DomainEvent;
+use crate::fakes::{FakeSigner, FixedClock, InMemoryStore, RecordingPublisher};
+use crate::page::Slug;
+use crate::report::ReportPointer;
+use crate::video::{NewVideo, VideoStatus};
+use crate::{DomainError, Resource};
+
+struct World {
+    store: Arc<InMemoryStore>,
+    bus: Arc<RecordingPublisher>,
+    clock: Arc<FixedClock>,
+    views: PageViewsService,
+    comments: Comments,
+    videos: Videos,
+    reports: Reports,
+}
+
+fn world() -> World {
+    let store = Arc::new(InMemoryStore::default());
+    let bus = Arc::new(RecordingPublisher::default());
+    let clock = Arc::new(FixedClock::at(datetime!(2026-11-27 10:00 UTC)));
+    let signer = Arc::new(FakeSigner);
+    World {
+        views: PageViewsService::new(store.clone(), clock.clone()),
+        comments: Comments::new(store.clone(), bus.clone(), clock.clone()),
+        videos: Videos::new(store.clone(), signer.clone(), signer.clone(), clock.clone()),
+        reports: Reports::new(store.clone(), signer),
+        store,
+        bus,
+        clock,
+    }
+}
+
+fn slug(s: &str) -> Slug {
+    Slug::parse(s).unwrap()
+}
+
+fn comment(author: &str, body: &str) -> NewComment {
+    NewComment {
+        author: author.into(),
+        body: body.into(),
+    }
+}
+
+#[tokio::test]
+async fn a_page_is_unknown_until_its_first_view() {
+    let w = world();
+    assert!(matches!(
+        w.views.count(slug("home")).await,
+        Err(DomainError::NotFound(Resource::Page))
+    ));
+    assert_eq!(w.views.record(slug("home")).await.unwrap().views, 1);
+    assert_eq!(w.views.record(slug("home")).await.unwrap().views, 2);
+    assert_eq!(w.views.count(slug("home")).await.unwrap().views, 2);
+    assert_eq!(w.store.day(date!(2026 - 11 - 27), &slug("home")).views, 2);
+}
+
+#[tokio::test]
+async fn posting_a_comment_stores_it_counts_it_and_publishes_comment_posted() {
+    let w = world();
+    w.views.record(slug("home")).await.unwrap();
+
+    let c = w
+        .comments
+        .post(slug("home"), comment(" Ada ", " Hello "))
+        .await
+        .unwrap();
+
+    assert_eq!((c.author.as_str(), c.body.as_str()), ("Ada", "Hello"));
+    assert_eq!(w.store.comment_count(&slug("home")), 1);
+    assert_eq!(
+        w.store.day(date!(2026 - 11 - 27), &slug("home")).comments,
+        1
+    );
+    let published = w.bus.published();
+    let [DomainEvent::CommentPosted(e)] = published.as_slice() else {
+        panic!("expected one CommentPosted, got {published:?}");
+    };
+    assert_eq!((e.comment_id, e.page.as_str()), (c.id, "home"));
+}
+
+#[tokio::test]
+async fn a_comment_on_an_unknown_page_is_not_found_and_writes_nothing() {
+    let w = world();
+    let err = w
+        .comments
+        .post(slug("nope"), comment("Ada", "Hi"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DomainError::NotFound(Resource::Page)));
+    assert_eq!(w.store.comment_count(&slug("nope")), 0);
+    assert!(w.bus.published().is_empty());
+}
+
+#[tokio::test]
+async fn an_invalid_comment_writes_nothing_and_publishes_nothing() {
+    let w = world();
+    w.views.record(slug("home")).await.unwrap();
+    let err = w
+        .comments
+        .post(slug("home"), comment("", "Hi"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DomainError::Invalid(v) if v.field == "author"));
+    assert_eq!(w.store.comment_count(&slug("home")), 0);
+    assert!(w.bus.published().is_empty());
+}
+
+#[tokio::test]
+async fn a_stored_comment_is_returned_even_if_the_bus_is_down() {
+    let w = world();
+    w.views.record(slug("home")).await.unwrap();
+    w.bus.fail.store(true, Ordering::SeqCst);
+    assert!(
+        w.comments
+            .post(slug("home"), comment("Ada", "Hi"))
+            .await
+            .is_ok()
+    );
+    assert_eq!(w.store.comment_count(&slug("home")), 1);
+}
+
+#[tokio::test]
+async fn comments_list_newest_first_in_pages_joined_by_cursors() {
+    let w = world();
+    w.views.record(slug("home")).await.unwrap();
+    for i in 0..5 {
+        w.comments
+            .post(slug("home"), comment("Ada", &format!("c{i}")))
+            .await
+            .unwrap();
+        w.clock.advance(time::Duration::SECOND);
+    }
+
+    let first = w
+        .comments
+        .list(slug("home"), Some("2"), None)
+        .await
+        .unwrap();
+    let bodies = |p: &crate::comment::CommentPage| -> Vec<String> {
+        p.comments.iter().map(|c| c.body.clone()).collect()
+    };
+    assert_eq!(bodies(&first), ["c4", "c3"]);
+    let token = first.next.unwrap().encode();
+    let second = w
+        .comments
+        .list(slug("home"), Some("2"), Some(&token))
+        .await
+        .unwrap();
+    assert_eq!(bodies(&second), ["c2", "c1"]);
+    let token = second.next.unwrap().encode();
+    let last = w
+        .comments
+        .list(slug("home"), Some("2"), Some(&token))
+        .await
+        .unwrap();
+    assert_eq!(bodies(&last), ["c0"]);
+    assert!(last.next.is_none());
+}
+
+#[tokio::test]
+async fn listing_rejects_bad_limits_and_foreign_cursors() {
+    let w = world();
+    w.views.record(slug("home")).await.unwrap();
+    assert!(matches!(
+        w.comments.list(slug("home"), Some("0"), None).await,
+        Err(DomainError::Invalid(v)) if v.field == "limit"
+    ));
+    assert!(matches!(
+        w.comments.list(slug("home"), None, Some("garbage")).await,
+        Err(DomainError::BadCursor)
+    ));
+    assert!(matches!(
+        w.comments.list(slug("other"), None, None).await,
+        Err(DomainError::NotFound(Resource::Page))
+    ));
+}
+
+#[tokio::test]
+async fn registering_a_video_records_it_awaiting_upload_with_a_bound_url() {
+    let w = world();
+    let ticket = w
+        .videos
+        .register(NewVideo {
+            title: "Cat".into(),
+            content_type: "video/mp4".into(),
+            size: 1234,
+        })
+        .await
+        .unwrap();
+    assert!(
+        ticket
+            .upload_url
+            .contains(&format!("uploads/{}", ticket.id))
+    );
+    assert!(ticket.upload_url.contains("type=video/mp4&size=1234"));
+    assert_eq!(ticket.expires_at, datetime!(2026-11-27 10:15 UTC));
+    let view = w.videos.status(&ticket.id.to_string()).await.unwrap();
+    assert_eq!(view.status, VideoStatus::AwaitingUpload);
+    assert_eq!(view.playback_url, None);
+}
+
+#[tokio::test]
+async fn an_invalid_video_writes_nothing() {
+    let w = world();
+    let err = w
+        .videos
+        .register(NewVideo {
+            title: "Cat".into(),
+            content_type: "video/x-msvideo".into(),
+            size: 10,
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DomainError::Invalid(v) if v.field == "contentType"));
+    assert_eq!(w.store.video_count(), 0);
+}
+
+#[tokio::test]
+async fn an_approved_video_has_a_playback_url_and_unknown_ids_are_not_found() {
+    let w = world();
+    let ticket = w
+        .videos
+        .register(NewVideo {
+            title: "Cat".into(),
+            content_type: "video/mp4".into(),
+            size: 10,
+        })
+        .await
+        .unwrap();
+    let mut video = w.store.get_video(ticket.id);
+    video.status = VideoStatus::Approved;
+    w.store.put_video(video);
+    let view = w.videos.status(&ticket.id.to_string()).await.unwrap();
+    assert!(
+        view.playback_url
+            .unwrap()
+            .contains(&format!("videos/{}", ticket.id))
+    );
+
+    for unknown in ["01jdzzzzzzzzzzzzzzzzzzzzzz", "not-an-id"] {
+        assert!(matches!(
+            w.videos.status(unknown).await,
+            Err(DomainError::NotFound(Resource::Video))
+        ));
+    }
+}
+
+#[tokio::test]
+async fn the_latest_report_is_not_found_until_one_exists() {
+    let w = world();
+    assert!(matches!(
+        w.reports.latest().await,
+        Err(DomainError::NotFound(Resource::Report))
+    ));
+    w.store.set_latest_report(ReportPointer {
+        date: date!(2026 - 11 - 26),
+        key: "reports/2026-11-26/report.json".into(),
+        generated_at: datetime!(2026-11-27 00:05 UTC),
+    });
+    let latest = w.reports.latest().await.unwrap();
+    assert!(latest.url.contains("reports/2026-11-26/report.json"));
+}
+
+#[tokio::test]
+async fn a_failing_store_is_unavailable_not_not_found() {
+    let w = world();
+    w.store.fail.store(true, Ordering::SeqCst);
+    assert!(matches!(
+        w.views.count(slug("home")).await,
+        Err(DomainError::Unavailable(_))
+    ));
+}

@@ -1,0 +1,96 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::clock::Clock;
+use crate::ports::{DownloadUrls, UploadUrls, VideoStore};
+use crate::services::Ids;
+use crate::video::{NewVideo, UploadTicket, Video, VideoId, VideoStatus, VideoView};
+use crate::{DomainError, Resource};
+
+/// Video uploads: register one and hand out its upload URL; report its status.
+pub struct Videos {
+    store: Arc<dyn VideoStore>,
+    uploads: Arc<dyn UploadUrls>,
+    downloads: Arc<dyn DownloadUrls>,
+    clock: Arc<dyn Clock>,
+    ids: Ids,
+}
+
+impl Videos {
+    /// How long an upload URL stays valid.
+    pub const UPLOAD_TTL: Duration = Duration::from_secs(15 * 60);
+    /// How long a playback URL stays valid.
+    pub const PLAYBACK_TTL: Duration = Duration::from_secs(60 * 60);
+
+    pub fn new(
+        store: Arc<dyn VideoStore>,
+        uploads: Arc<dyn UploadUrls>,
+        downloads: Arc<dyn DownloadUrls>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            store,
+            uploads,
+            downloads,
+            clock,
+            ids: Ids::default(),
+        }
+    }
+
+    /// Validates the declaration, records the video as awaiting its upload,
+    /// and returns a PUT URL bound to its key, type and size.
+    pub async fn register(&self, input: NewVideo) -> Result<UploadTicket, DomainError> {
+        let valid = input.validate()?;
+        let now = self.clock.now();
+        let id = VideoId(self.ids.next(now));
+        // Sign first: if signing fails, no orphan record is left behind.
+        let upload_url = self
+            .uploads
+            .presign_put(
+                &id.upload_key(),
+                valid.content_type,
+                valid.size,
+                Self::UPLOAD_TTL,
+            )
+            .await?;
+        let video = Video {
+            id,
+            title: valid.title,
+            content_type: valid.content_type,
+            size: valid.size,
+            status: VideoStatus::AwaitingUpload,
+            reasons: Vec::new(),
+            created_at: now,
+        };
+        self.store.create(&video).await?;
+        Ok(UploadTicket {
+            id,
+            upload_url,
+            expires_at: now + Self::UPLOAD_TTL,
+        })
+    }
+
+    /// The video's status; a playback URL once it is approved.
+    pub async fn status(&self, id: &str) -> Result<VideoView, DomainError> {
+        let not_found = DomainError::NotFound(Resource::Video);
+        let Ok(id) = id.parse::<VideoId>() else {
+            return Err(not_found);
+        };
+        let video = self.store.get(id).await?.ok_or(not_found)?;
+        let playback_url = match video.status {
+            VideoStatus::Approved => Some(
+                self.downloads
+                    .presign_get(&id.approved_key(), Self::PLAYBACK_TTL)
+                    .await?,
+            ),
+            _ => None,
+        };
+        Ok(VideoView {
+            id,
+            title: video.title,
+            status: video.status,
+            reasons: video.reasons,
+            playback_url,
+        })
+    }
+}

@@ -1,0 +1,75 @@
+//! site-api: the HTTP API of the site, as an axum router.
+//!
+//! Each route turns a request into one call on a domain service and the
+//! result into JSON. No business rule lives here: validation, the 404 for an
+//! unknown page and what gets published are the domain's. The router is
+//! built on ports, so handler tests run it on the in-memory fakes.
+
+mod error;
+mod json;
+mod routes;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+use rightnow_domain::clock::Clock;
+use rightnow_domain::ports::{
+    CommentStore, DownloadUrls, EventPublisher, ReportIndex, UploadUrls, VideoStore, ViewCounter,
+};
+use rightnow_domain::services::{Comments, PageViewsService, Reports, Videos};
+
+pub use error::ApiError;
+pub use json::MAX_BODY_BYTES;
+
+/// The domain services the routes call, built once per sandbox.
+pub struct Services {
+    pub views: PageViewsService,
+    pub comments: Comments,
+    pub videos: Videos,
+    pub reports: Reports,
+}
+
+impl Services {
+    /// Wires the services to their ports: `store` is the app table, `media`
+    /// signs uploads and playback, `reports` signs report downloads.
+    pub fn new<S, M, R>(
+        store: Arc<S>,
+        media: Arc<M>,
+        reports: Arc<R>,
+        bus: Arc<dyn EventPublisher>,
+        clock: Arc<dyn Clock>,
+    ) -> Self
+    where
+        S: ViewCounter + CommentStore + VideoStore + ReportIndex + 'static,
+        M: UploadUrls + DownloadUrls + 'static,
+        R: DownloadUrls + 'static,
+    {
+        Self {
+            views: PageViewsService::new(store.clone(), clock.clone()),
+            comments: Comments::new(store.clone(), bus, clock.clone()),
+            videos: Videos::new(store.clone(), media.clone(), media, clock),
+            reports: Reports::new(store, reports),
+        }
+    }
+}
+
+/// Every route of site-api. template.yaml declares the same list; an e2e test
+/// checks that the two agree.
+pub fn router(services: Services) -> Router {
+    Router::new()
+        .route("/api/health", get(routes::health))
+        .route(
+            "/api/pages/{slug}/views",
+            get(routes::page_views).post(routes::record_view),
+        )
+        .route(
+            "/api/pages/{slug}/comments",
+            get(routes::list_comments).post(routes::post_comment),
+        )
+        .route("/api/videos", post(routes::register_video))
+        .route("/api/videos/{id}", get(routes::video_status))
+        .route("/api/reports/latest", get(routes::latest_report))
+        .fallback(routes::not_found)
+        .with_state(Arc::new(services))
+}

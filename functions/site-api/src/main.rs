@@ -1,0 +1,31 @@
+//! site-api's Lambda entry point: wire the adapters once, at init, then serve
+//! API Gateway HTTP API events with the axum router until the sandbox ends.
+
+use std::sync::Arc;
+
+use rightnow_aws::dynamodb::AppTable;
+use rightnow_aws::eventbridge::EventBus;
+use rightnow_aws::s3::{self, BucketUrls};
+use rightnow_domain::clock::SystemClock;
+use site_api::Services;
+
+// One request at a time per sandbox: a single-threaded runtime is enough and
+// starts faster.
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_http::Error> {
+    // JSON logs when the function's LoggingConfig says so (the template does).
+    lambda_http::tracing::init_default_subscriber();
+
+    // Clients are built here, once per sandbox, and reused by every request.
+    // Building them opens no connection: nothing at init that the first
+    // request does not need.
+    let sdk = rightnow_aws::config::load().await;
+    let table = Arc::new(AppTable::from_env(&sdk)?);
+    let s3 = s3::client(&sdk);
+    let media = Arc::new(BucketUrls::from_env(s3.clone(), "MEDIA_BUCKET")?);
+    let reports = Arc::new(BucketUrls::from_env(s3, "REPORTS_BUCKET")?);
+    let bus = Arc::new(EventBus::from_env(&sdk)?);
+
+    let services = Services::new(table, media, reports, bus, Arc::new(SystemClock));
+    lambda_http::run(site_api::router(services)).await
+}

@@ -1,0 +1,348 @@
+//! site-api's router on the in-memory fakes: each route's status and JSON,
+//! and every bad input's error, with proof that nothing was written.
+
+use std::sync::Arc;
+
+use axum::body::{Body, to_bytes};
+use axum::http::{Request, StatusCode};
+use rightnow_domain::fakes::{FakeSigner, FixedClock, InMemoryStore, RecordingPublisher};
+use rightnow_domain::page::Slug;
+use serde_json::{Value, json};
+use site_api::{MAX_BODY_BYTES, Services};
+use time::macros::datetime;
+use tower::ServiceExt;
+
+struct Harness {
+    store: Arc<InMemoryStore>,
+    bus: Arc<RecordingPublisher>,
+    app: axum::Router,
+}
+
+fn harness() -> Harness {
+    let store = Arc::new(InMemoryStore::default());
+    let bus = Arc::new(RecordingPublisher::default());
+    let clock = Arc::new(FixedClock::at(datetime!(2026-11-27 10:00 UTC)));
+    let signer = Arc::new(FakeSigner);
+    let services = Services::new(store.clone(), signer.clone(), signer, bus.clone(), clock);
+    Harness {
+        store,
+        bus,
+        app: site_api::router(services),
+    }
+}
+
+impl Harness {
+    async fn call(
+        &self,
+        method: &str,
+        uri: &str,
+        content_type: Option<&str>,
+        body: impl Into<Body>,
+    ) -> (StatusCode, Value) {
+        let mut req = Request::builder().method(method).uri(uri);
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        let res = self
+            .app
+            .clone()
+            .oneshot(req.body(body.into()).unwrap())
+            .await
+            .unwrap();
+        let status = res.status();
+        let bytes = to_bytes(res.into_body(), usize::MAX).await.unwrap();
+        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        (status, json)
+    }
+
+    async fn get(&self, uri: &str) -> (StatusCode, Value) {
+        self.call("GET", uri, None, Body::empty()).await
+    }
+
+    async fn post_json(&self, uri: &str, body: Value) -> (StatusCode, Value) {
+        self.call("POST", uri, Some("application/json"), body.to_string())
+            .await
+    }
+}
+
+fn error_code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or("<none>")
+}
+
+#[tokio::test]
+async fn health_answers_ok() {
+    let h = harness();
+    let (status, body) = h.get("/api/health").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["status"], "ok");
+}
+
+#[tokio::test]
+async fn views_count_up_and_read_back() {
+    let h = harness();
+    assert_eq!(
+        h.get("/api/pages/home/views").await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (status, body) = h
+        .call("POST", "/api/pages/home/views", None, Body::empty())
+        .await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::OK, json!({"slug":"home","views":1}))
+    );
+    h.call("POST", "/api/pages/home/views", None, Body::empty())
+        .await;
+    assert_eq!(h.get("/api/pages/home/views").await.1["views"], 2);
+}
+
+#[tokio::test]
+async fn posting_and_listing_comments() {
+    let h = harness();
+    h.call("POST", "/api/pages/home/views", None, Body::empty())
+        .await;
+    let (status, posted) = h
+        .post_json(
+            "/api/pages/home/comments",
+            json!({"author":"Ada","body":"Hello"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(posted["author"], "Ada");
+    assert_eq!(posted["createdAt"], "2026-11-27T10:00:00Z");
+    assert_eq!(h.bus.published().len(), 1);
+
+    let (status, list) = h.get("/api/pages/home/comments?limit=10").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list["comments"][0]["id"], posted["id"]);
+    assert_eq!(list["nextCursor"], Value::Null);
+}
+
+#[tokio::test]
+async fn comment_errors_are_clear_and_write_nothing() {
+    let h = harness();
+    h.call("POST", "/api/pages/home/views", None, Body::empty())
+        .await;
+    let url = "/api/pages/home/comments";
+    let ok_body = json!({"author":"Ada","body":"Hi"}).to_string();
+    let cases: Vec<(&str, Option<&str>, Body, StatusCode, &str)> = vec![
+        (
+            "malformed",
+            Some("application/json"),
+            Body::from("{\"author\":"),
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+        ),
+        (
+            "not utf-8",
+            Some("application/json"),
+            Body::from(vec![b'{', 0xff, 0xfe, b'}']),
+            StatusCode::BAD_REQUEST,
+            "invalid_utf8",
+        ),
+        (
+            "too large",
+            Some("application/json"),
+            Body::from(format!(
+                "{{\"author\":\"Ada\",\"body\":\"{}\"}}",
+                "x".repeat(MAX_BODY_BYTES)
+            )),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+        ),
+        (
+            "no content type",
+            None,
+            Body::from(ok_body.clone()),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+        (
+            "text/plain",
+            Some("text/plain"),
+            Body::from(ok_body.clone()),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+        (
+            "missing field",
+            Some("application/json"),
+            Body::from("{\"author\":\"Ada\"}"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+        (
+            "unknown field",
+            Some("application/json"),
+            Body::from("{\"author\":\"Ada\",\"body\":\"x\",\"admin\":true}"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+        (
+            "blank author",
+            Some("application/json"),
+            Body::from("{\"author\":\"  \",\"body\":\"x\"}"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+        (
+            "long body",
+            Some("application/json"),
+            Body::from(json!({"author":"Ada","body":"b".repeat(2001)}).to_string()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+    ];
+    for (name, ct, body, want_status, want_code) in cases {
+        let (status, json) = h.call("POST", url, ct, body).await;
+        assert_eq!(
+            (status, error_code(&json)),
+            (want_status, want_code),
+            "{name}: {json}"
+        );
+        assert!(
+            json["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{name}"
+        );
+    }
+    let (status, json) = h
+        .post_json(
+            "/api/pages/Bad_Slug/comments",
+            json!({"author":"Ada","body":"Hi"}),
+        )
+        .await;
+    assert_eq!(
+        (status, error_code(&json)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
+    );
+    let (status, json) = h
+        .post_json(
+            "/api/pages/unknown/comments",
+            json!({"author":"Ada","body":"Hi"}),
+        )
+        .await;
+    assert_eq!(
+        (status, error_code(&json)),
+        (StatusCode::NOT_FOUND, "page_not_found")
+    );
+
+    assert_eq!(h.store.comment_count(&Slug::parse("home").unwrap()), 0);
+    assert_eq!(h.store.comment_count(&Slug::parse("unknown").unwrap()), 0);
+    assert!(h.bus.published().is_empty());
+}
+
+#[tokio::test]
+async fn listing_errors() {
+    let h = harness();
+    h.call("POST", "/api/pages/home/views", None, Body::empty())
+        .await;
+    let (status, json) = h.get("/api/pages/home/comments?cursor=nope").await;
+    assert_eq!(
+        (status, error_code(&json)),
+        (StatusCode::BAD_REQUEST, "invalid_cursor")
+    );
+    let (status, json) = h.get("/api/pages/home/comments?limit=1000").await;
+    assert_eq!(
+        (status, error_code(&json)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
+    );
+    let (status, json) = h.get("/api/pages/elsewhere/comments").await;
+    assert_eq!(
+        (status, error_code(&json)),
+        (StatusCode::NOT_FOUND, "page_not_found")
+    );
+}
+
+#[tokio::test]
+async fn registering_a_video_and_reading_its_status() {
+    let h = harness();
+    let (status, ticket) = h
+        .post_json(
+            "/api/videos",
+            json!({"title":"Cat","contentType":"video/mp4","size":42}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{ticket}");
+    assert_eq!(ticket["expiresAt"], "2026-11-27T10:15:00Z");
+    let id = ticket["id"].as_str().unwrap();
+    assert!(
+        ticket["uploadUrl"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("uploads/{id}"))
+    );
+
+    let (status, view) = h.get(&format!("/api/videos/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(view["status"], "awaiting_upload");
+    assert!(view.get("playbackUrl").is_none());
+}
+
+#[tokio::test]
+async fn video_errors_write_nothing() {
+    let h = harness();
+    for (body, field) in [
+        (
+            json!({"title":"","contentType":"video/mp4","size":1}),
+            "title",
+        ),
+        (
+            json!({"title":"Cat","contentType":"image/gif","size":1}),
+            "contentType",
+        ),
+        (
+            json!({"title":"Cat","contentType":"video/mp4","size":0}),
+            "size",
+        ),
+        (
+            json!({"title":"Cat","contentType":"video/mp4","size":524_288_001u64}),
+            "size",
+        ),
+        (
+            json!({"title":"Cat","contentType":"video/mp4","size":-1}),
+            "size",
+        ),
+    ] {
+        let (status, json) = h.post_json("/api/videos", body).await;
+        assert_eq!(
+            (status, error_code(&json)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
+        );
+        assert!(
+            json["error"]["message"].as_str().unwrap().contains(field),
+            "{json}"
+        );
+    }
+    assert_eq!(h.store.video_count(), 0);
+    let (status, json) = h.get("/api/videos/01jdzzzzzzzzzzzzzzzzzzzzzz").await;
+    assert_eq!(
+        (status, error_code(&json)),
+        (StatusCode::NOT_FOUND, "video_not_found")
+    );
+}
+
+#[tokio::test]
+async fn no_report_yet_is_a_404() {
+    let h = harness();
+    let (status, json) = h.get("/api/reports/latest").await;
+    assert_eq!(
+        (status, error_code(&json)),
+        (StatusCode::NOT_FOUND, "report_not_found")
+    );
+}
+
+#[tokio::test]
+async fn a_failing_store_is_a_500_that_leaks_nothing() {
+    let h = harness();
+    h.store
+        .fail
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let (status, json) = h.get("/api/pages/home/views").await;
+    assert_eq!(
+        (status, error_code(&json)),
+        (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+    );
+    assert!(!json.to_string().contains("fake"), "{json}");
+}
