@@ -11,7 +11,6 @@ use aws_sdk_s3::presigning::PresigningConfig;
 use rightnow_domain::ports::{DownloadUrls, PortError, PortResult, UploadUrls};
 use rightnow_domain::video::VideoType;
 
-use crate::config::endpoint_overridden;
 use crate::{MissingSetting, env_var};
 
 /// One bucket's objects, by presigned URL.
@@ -25,7 +24,7 @@ pub struct BucketUrls {
 /// endpoint is overridden (the local stack), virtual-hosted on AWS.
 pub fn client(sdk: &aws_config::SdkConfig) -> Client {
     let config = aws_sdk_s3::config::Builder::from(sdk)
-        .force_path_style(endpoint_overridden())
+        .force_path_style(sdk.endpoint_url().is_some())
         .build();
     Client::from_conf(config)
 }

@@ -1,0 +1,287 @@
+//! The adapters against a real local AWS: a MiniStack that this test process
+//! starts on a free port (and the kernel stops when the process ends). Each
+//! test makes its own table, bucket or bus, so tests run in parallel.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::{Region, SdkConfig};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType,
+};
+use rightnow_aws::dynamodb::AppTable;
+use rightnow_aws::eventbridge::EventBus;
+use rightnow_aws::s3::BucketUrls;
+use rightnow_domain::comment::{Comment, CommentId};
+use rightnow_domain::events::{CommentPosted, DomainEvent};
+use rightnow_domain::page::Slug;
+use rightnow_domain::ports::*;
+use rightnow_domain::report::ReportPointer;
+use rightnow_domain::video::{Video, VideoId, VideoStatus, VideoType};
+use rightnow_infra::ministack;
+use time::OffsetDateTime;
+use time::macros::{date, datetime};
+use ulid::Ulid;
+
+async fn sdk() -> SdkConfig {
+    let ms = ministack::shared();
+    rightnow_aws::config::loader()
+        .endpoint_url(ms.endpoint())
+        .region(Region::new(ministack::REGION))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::for_tests())
+        .load()
+        .await
+}
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", Ulid::new().to_string().to_ascii_lowercase())
+}
+
+/// A fresh table with the app table's keys, index and TTL.
+async fn table() -> AppTable {
+    let client = aws_sdk_dynamodb::Client::new(&sdk().await);
+    let name = unique("app");
+    let attr = |n: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(n)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .unwrap()
+    };
+    let key = |n: &str, t| KeySchemaElement::builder().attribute_name(n).key_type(t).build().unwrap();
+    client
+        .create_table()
+        .table_name(&name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .set_attribute_definitions(Some(vec![attr("pk"), attr("sk"), attr("gsi1pk"), attr("gsi1sk")]))
+        .key_schema(key("pk", KeyType::Hash))
+        .key_schema(key("sk", KeyType::Range))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("gsi1")
+                .key_schema(key("gsi1pk", KeyType::Hash))
+                .key_schema(key("gsi1sk", KeyType::Range))
+                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("create table");
+    AppTable::new(client, name)
+}
+
+fn slug(s: &str) -> Slug {
+    Slug::parse(s).unwrap()
+}
+
+fn comment(page: &str, body: &str, at: OffsetDateTime) -> Comment {
+    Comment {
+        id: CommentId(Ulid::from_datetime(at.into())),
+        page: slug(page),
+        author: "Ada".into(),
+        body: body.into(),
+        created_at: at,
+    }
+}
+
+#[tokio::test]
+async fn views_count_atomically_and_per_day() {
+    let t = table().await;
+    assert_eq!(t.views(&slug("home")).await.unwrap(), None);
+    let day = date!(2026 - 11 - 27);
+    // Concurrent ADDs lose nothing.
+    let adds = (0..10).map(|_| t.record_view(&slug("home"), day));
+    let mut totals: Vec<u64> = futures_join_all(adds).await;
+    totals.sort();
+    assert_eq!(totals, (1..=10).collect::<Vec<_>>());
+    assert_eq!(t.views(&slug("home")).await.unwrap(), Some(10));
+
+    let out = t
+        .client()
+        .get_item()
+        .table_name(t.table())
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S("DAY#2026-11-27".into()))
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("PAGE#home".into()))
+        .send()
+        .await
+        .unwrap();
+    let item = out.item.expect("the day's activity item");
+    assert_eq!(item["views"].as_n().unwrap(), "10");
+    assert!(item.contains_key("expiresAt"));
+}
+
+async fn futures_join_all<F: std::future::Future<Output = PortResult<u64>>>(
+    futs: impl Iterator<Item = F>,
+) -> Vec<u64> {
+    let mut set = Vec::new();
+    for f in futs {
+        set.push(f);
+    }
+    let mut out = Vec::new();
+    // Poll them together: a join of all futures.
+    let results = join_all(set).await;
+    for r in results {
+        out.push(r.unwrap());
+    }
+    out
+}
+
+async fn join_all<F: std::future::Future>(futs: Vec<F>) -> Vec<F::Output> {
+    let mut futs: Vec<_> = futs.into_iter().map(Box::pin).collect();
+    let mut outs: Vec<Option<F::Output>> = futs.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (f, o) in futs.iter_mut().zip(outs.iter_mut()) {
+            if o.is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => *o = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending { std::task::Poll::Pending } else { std::task::Poll::Ready(()) }
+    })
+    .await;
+    outs.into_iter().map(Option::unwrap).collect()
+}
+
+#[tokio::test]
+async fn a_comment_on_an_unknown_page_writes_nothing() {
+    let t = table().await;
+    let c = comment("ghost", "boo", datetime!(2026-11-27 10:00 UTC));
+    assert_eq!(t.add(&c).await.unwrap(), CommentWrite::UnknownPage);
+    let scan = t.client().scan().table_name(t.table()).send().await.unwrap();
+    assert_eq!(scan.count(), 0, "the transaction wrote nothing");
+}
+
+#[tokio::test]
+async fn comments_page_newest_first_across_cursors() {
+    let t = table().await;
+    let day = date!(2026 - 11 - 27);
+    t.record_view(&slug("home"), day).await.unwrap();
+    let base = datetime!(2026-11-27 10:00 UTC);
+    for i in 0..5 {
+        let c = comment("home", &format!("c{i}"), base + time::Duration::seconds(i));
+        assert_eq!(t.add(&c).await.unwrap(), CommentWrite::Stored);
+    }
+    let mut seen = Vec::new();
+    let mut before = None;
+    loop {
+        let page = t.list(&slug("home"), 2, before).await.unwrap().unwrap();
+        seen.extend(page.comments.iter().map(|c| c.body.clone()));
+        match page.next {
+            Some(cursor) => before = Some(cursor.0),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["c4", "c3", "c2", "c1", "c0"]);
+    assert!(t.list(&slug("nowhere"), 2, None).await.unwrap().is_none());
+
+    // The page and the day count the comments too.
+    let page = t
+        .client()
+        .get_item()
+        .table_name(t.table())
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S("PAGE#home".into()))
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("PAGE".into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    assert_eq!(page["comments"].as_n().unwrap(), "5");
+}
+
+#[tokio::test]
+async fn videos_are_created_once_and_read_back() {
+    let t = table().await;
+    let video = Video {
+        id: VideoId(Ulid::new()),
+        title: "Cat".into(),
+        content_type: VideoType::Mp4,
+        size: 42,
+        status: VideoStatus::AwaitingUpload,
+        reasons: vec![],
+        created_at: datetime!(2026-11-27 10:00 UTC),
+    };
+    t.create(&video).await.unwrap();
+    assert!(t.create(&video).await.is_err(), "a second create must not overwrite");
+    assert_eq!(t.get(video.id).await.unwrap(), Some(video));
+    assert_eq!(t.get(VideoId(Ulid::new())).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn the_latest_report_pointer_round_trips() {
+    let t = table().await;
+    assert_eq!(t.latest().await.unwrap(), None);
+    let pointer = ReportPointer {
+        date: date!(2026 - 11 - 26),
+        key: "reports/2026-11-26/report.json".into(),
+        generated_at: datetime!(2026-11-27 00:05 UTC),
+    };
+    t.set_latest_report(&pointer).await.unwrap();
+    assert_eq!(t.latest().await.unwrap(), Some(pointer));
+}
+
+async fn bucket() -> (aws_sdk_s3::Client, BucketUrls) {
+    let client = rightnow_aws::s3::client(&sdk().await);
+    let name = unique("media");
+    client.create_bucket().bucket(&name).send().await.expect("create bucket");
+    (client.clone(), BucketUrls::new(client, name))
+}
+
+#[tokio::test]
+async fn a_presigned_put_accepts_exactly_the_declared_upload() {
+    let (s3, urls) = bucket().await;
+    let bytes = vec![7u8; 1000];
+    let ttl = Duration::from_secs(300);
+    let http = reqwest::Client::new();
+    let put = |url: String, ct: &'static str, body: Vec<u8>| {
+        let http = http.clone();
+        async move {
+            http.put(url).header("content-type", ct).body(body).send().await.unwrap().status()
+        }
+    };
+
+    let url = urls.presign_put("uploads/a", VideoType::Mp4, 1000, ttl).await.unwrap();
+    assert!(!put(url.clone(), "video/quicktime", bytes.clone()).await.is_success(), "other type");
+    assert!(!put(url.clone(), "video/mp4", vec![7u8; 999]).await.is_success(), "other size");
+    let wrong_key = url.replacen("uploads/a", "uploads/b", 1);
+    assert!(!put(wrong_key, "video/mp4", bytes.clone()).await.is_success(), "other key");
+    assert!(
+        s3.head_object().bucket(urls.bucket()).key("uploads/a").send().await.is_err(),
+        "refused uploads store nothing"
+    );
+
+    assert!(put(url, "video/mp4", bytes.clone()).await.is_success());
+    let head = s3.head_object().bucket(urls.bucket()).key("uploads/a").send().await.unwrap();
+    assert_eq!(head.content_length(), Some(1000));
+    assert_eq!(head.content_type(), Some("video/mp4"));
+
+    let get = urls.presign_get("uploads/a", ttl).await.unwrap();
+    let body = http.get(get).send().await.unwrap().bytes().await.unwrap();
+    assert_eq!(body.as_ref(), bytes.as_slice());
+}
+
+#[tokio::test]
+async fn events_are_published_to_the_bus_and_a_missing_bus_fails() {
+    let sdk = sdk().await;
+    let client = aws_sdk_eventbridge::Client::new(&sdk);
+    let name = unique("bus");
+    client.create_event_bus().name(&name).send().await.unwrap();
+    let event = DomainEvent::CommentPosted(CommentPosted {
+        page: slug("home"),
+        comment_id: CommentId(Ulid::new()),
+        author: "Ada".into(),
+        posted_at: datetime!(2026-11-27 10:00 UTC),
+    });
+    let bus = Arc::new(EventBus::new(client.clone(), &name));
+    bus.publish(&[event.clone()]).await.unwrap();
+    let many: Vec<_> = std::iter::repeat_n(event.clone(), 23).collect();
+    bus.publish(&many).await.expect("more than one PutEvents batch");
+
+    let missing = EventBus::new(client, unique("no-such-bus"));
+    assert!(missing.publish(&[event]).await.is_err());
+}

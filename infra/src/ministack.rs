@@ -1,0 +1,165 @@
+//! MiniStack, the local AWS, as a child process.
+//!
+//! It runs in its own process group, so that stopping it also stops the
+//! function processes it starts. [`MiniStack`] stops the group when dropped;
+//! [`shared`] starts one per test process, which the kernel stops when the
+//! test process exits (`PR_SET_PDEATHSIG`), also when a test panics.
+
+use std::fs::File;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+use crate::tools::{free_port, venv_bin, workspace_root};
+
+/// The account and region MiniStack uses, and dummy credentials for it.
+pub const REGION: &str = "us-east-1";
+pub const ACCOUNT: &str = "000000000000";
+
+/// A running MiniStack.
+pub struct MiniStack {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+}
+
+impl MiniStack {
+    /// Starts MiniStack on `port` (a free one if `None`), bound to loopback
+    /// only, and waits until it answers its health check.
+    pub fn start(port: Option<u16>) -> Result<Self> {
+        Self::spawn(port.unwrap_or_else(free_port), false)
+    }
+
+    fn spawn(port: u16, die_with_parent: bool) -> Result<Self> {
+        let dir = workspace_root().join(".local");
+        std::fs::create_dir_all(&dir)?;
+        let log = dir.join(format!("ministack-{port}.log"));
+        let out = File::create(&log)?;
+        let mut cmd = Command::new(venv_bin("ministack"));
+        cmd.env("GATEWAY_PORT", port.to_string())
+            // Loopback only: by default it listens on every interface.
+            .env("BIND_HOST", "127.0.0.1")
+            .env("S3_DATA_DIR", dir.join(format!("s3-{port}")))
+            .env("LOG_LEVEL", "WARNING")
+            .stdin(Stdio::null())
+            .stdout(out.try_clone()?)
+            .stderr(out)
+            .process_group(0);
+        if die_with_parent {
+            // SAFETY: prctl is async-signal-safe; nothing else runs between
+            // fork and exec.
+            unsafe {
+                cmd.pre_exec(|| {
+                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                    Ok(())
+                });
+            }
+        }
+        let child = cmd
+            .spawn()
+            .with_context(|| format!("starting {} (run `make setup`)", venv_bin("ministack").display()))?;
+        let mut ms = Self { child, port, log };
+        ms.wait_healthy(Duration::from_secs(30))?;
+        Ok(ms)
+    }
+
+    fn wait_healthy(&mut self, timeout: Duration) -> Result<()> {
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if let Some(status) = self.child.try_wait()? {
+                bail!("MiniStack exited ({status}); see {}", self.log.display());
+            }
+            if http_get_ok(self.port, "/_ministack/health") {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        bail!("MiniStack not healthy after {timeout:?}; see {}", self.log.display())
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `http://127.0.0.1:<port>`: the value for `AWS_ENDPOINT_URL`.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The environment a process needs to talk to this MiniStack with an
+    /// AWS SDK or CLI: endpoint, region and dummy credentials.
+    pub fn aws_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ENDPOINT_URL", self.endpoint()),
+            ("AWS_REGION", REGION.into()),
+            ("AWS_DEFAULT_REGION", REGION.into()),
+            ("AWS_ACCESS_KEY_ID", "test".into()),
+            ("AWS_SECRET_ACCESS_KEY", "test".into()),
+            ("SAM_CLI_TELEMETRY", "0".into()),
+        ]
+    }
+
+    /// Stops MiniStack and every process it started.
+    pub fn stop(&mut self) {
+        let pgid = self.child.id() as i32;
+        // SAFETY: signalling our own child's process group.
+        unsafe { libc::kill(-pgid, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // Whatever is left of the group (function processes included).
+        unsafe { libc::kill(-pgid, libc::SIGKILL) };
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for MiniStack {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// One MiniStack for this test process, started on first use on a free
+/// port. A static is never dropped, so the kernel stops it instead: it is
+/// spawned from a thread that lives as long as the process, with
+/// `PR_SET_PDEATHSIG`, so it gets SIGTERM when the process ends, however it
+/// ends.
+pub fn shared() -> &'static MiniStack {
+    static SHARED: OnceLock<MiniStack> = OnceLock::new();
+    SHARED.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(MiniStack::spawn(free_port(), true));
+            // The parent-death signal fires when *this thread* ends.
+            loop {
+                std::thread::park();
+            }
+        });
+        rx.recv()
+            .expect("the keeper thread sends once")
+            .expect("MiniStack starts")
+    })
+}
+
+/// A tiny HTTP/1.1 GET on loopback; true on a 2xx answer.
+fn http_get_ok(port: u16, path: &str) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    let req = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    if s.write_all(req.as_bytes()).is_err() {
+        return false;
+    }
+    let mut head = [0u8; 12];
+    s.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.1 2")
+}

@@ -1,0 +1,146 @@
+//! What template.yaml declares, read from the file itself so that nothing
+//! is declared twice: its HTTP routes, and the copy MiniStack can deploy.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde_yaml::{Mapping, Value};
+
+/// One route of the HTTP API: `GET /api/pages/{slug}/views` and the
+/// function that serves it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Route {
+    pub method: String,
+    pub path: String,
+    /// The function's logical id in the template.
+    pub function: String,
+}
+
+impl Route {
+    /// API Gateway's route key: `GET /api/health`.
+    pub fn key(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+/// Reads a CloudFormation template, keeping its short-form tags (`!Ref`).
+pub fn read(path: &Path) -> Result<Value> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_yaml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+fn resources(template: &Value) -> impl Iterator<Item = (&str, &Value)> {
+    template
+        .get("Resources")
+        .and_then(Value::as_mapping)
+        .into_iter()
+        .flat_map(Mapping::iter)
+        .filter_map(|(k, v)| Some((k.as_str()?, v)))
+}
+
+/// Every `HttpApi` event of every function, sorted.
+pub fn http_routes(template: &Value) -> Vec<Route> {
+    let mut routes = Vec::new();
+    for (id, resource) in resources(template) {
+        if resource.get("Type").and_then(Value::as_str) != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        let events = resource
+            .get("Properties")
+            .and_then(|p| p.get("Events"))
+            .and_then(Value::as_mapping);
+        for event in events.into_iter().flat_map(Mapping::values) {
+            if event.get("Type").and_then(Value::as_str) != Some("HttpApi") {
+                continue;
+            }
+            let props = &event["Properties"];
+            if let (Some(method), Some(path)) = (
+                props.get("Method").and_then(Value::as_str),
+                props.get("Path").and_then(Value::as_str),
+            ) {
+                routes.push(Route {
+                    method: method.to_ascii_uppercase(),
+                    path: path.to_owned(),
+                    function: id.to_owned(),
+                });
+            }
+        }
+    }
+    routes.sort();
+    routes
+}
+
+/// MiniStack gap 6: no CodeDeploy. SAM expands `DeploymentPreference` into
+/// CodeDeploy resources that MiniStack's CloudFormation rejects, and SAM has
+/// no switch to leave them out. The local deploy removes the key from every
+/// function (and from Globals) in a copy of the template; everything else is
+/// deployed as written. Returns how many were removed.
+pub fn drop_deployment_preferences(template: &mut Value) -> usize {
+    let mut removed = 0;
+    let mut strip = |props: Option<&mut Value>| {
+        if let Some(Value::Mapping(m)) = props
+            && m.remove("DeploymentPreference").is_some()
+        {
+            removed += 1;
+        }
+    };
+    strip(
+        template
+            .get_mut("Globals")
+            .and_then(|g| g.get_mut("Function")),
+    );
+    if let Some(Value::Mapping(res)) = template.get_mut("Resources") {
+        for resource in res.values_mut() {
+            if resource.get("Type").and_then(Value::as_str) == Some("AWS::Serverless::Function") {
+                strip(resource.get_mut("Properties"));
+            }
+        }
+    }
+    removed
+}
+
+/// Writes the deployable local copy of `built` (sam build's output
+/// template) beside it, and returns its path.
+pub fn write_local_copy(built: &Path) -> Result<std::path::PathBuf> {
+    let mut template = read(built)?;
+    drop_deployment_preferences(&mut template);
+    let out = built.with_file_name("template.local.yaml");
+    std::fs::write(&out, serde_yaml::to_string(&template)?)?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tools::workspace_root;
+
+    fn project_template() -> Value {
+        read(&workspace_root().join("template.yaml")).unwrap()
+    }
+
+    #[test]
+    fn reads_the_http_routes_of_the_template() {
+        let routes = http_routes(&project_template());
+        let keys: Vec<String> = routes.iter().map(Route::key).collect();
+        assert!(keys.contains(&"GET /api/health".to_owned()), "{keys:?}");
+        assert!(keys.contains(&"POST /api/pages/{slug}/comments".to_owned()));
+    }
+
+    #[test]
+    fn the_local_copy_loses_deployment_preferences_and_nothing_else() {
+        let original = project_template();
+        let mut local = original.clone();
+        assert!(drop_deployment_preferences(&mut local) >= 1);
+        assert_eq!(drop_deployment_preferences(&mut local.clone()), 0);
+        let text = serde_yaml::to_string(&local).unwrap();
+        assert!(!text.contains("DeploymentPreference"));
+        // Everything else is as written: same resources, same routes, and
+        // the alias that blue/green relies on is still published.
+        assert_eq!(
+            resources(&original).map(|(k, _)| k).collect::<Vec<_>>(),
+            resources(&local).map(|(k, _)| k).collect::<Vec<_>>()
+        );
+        assert_eq!(http_routes(&original), http_routes(&local));
+        assert!(text.contains("AutoPublishAlias"));
+    }
+}

@@ -1,0 +1,26 @@
+//! Paths to the workspace and to the tools `make setup` installs.
+
+use std::path::{Path, PathBuf};
+
+/// The workspace root (where template.yaml is).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("infra/ sits in the workspace root")
+        .to_path_buf()
+}
+
+/// A command from the project's virtualenv (`.venv/bin/<name>`), which
+/// `make setup` fills with pinned versions of ministack, sam, cfn-lint,
+/// cargo-lambda and the aws CLI.
+pub fn venv_bin(name: &str) -> PathBuf {
+    workspace_root().join(".venv/bin").join(name)
+}
+
+/// A free TCP port on loopback, for a process the caller is about to start.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("loopback has free ports")
+}
