@@ -11,6 +11,10 @@
 //! Every difference between MiniStack and AWS that the project works around
 //! is handled in one function here and pinned by a test in `tests/`.
 
+pub mod dev;
+pub mod gaps;
 pub mod ministack;
+pub mod process;
+pub mod stack;
 pub mod template;
 pub mod tools;

@@ -8,12 +8,13 @@
 use std::fs::File;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+use crate::process::ChildGroup;
 use crate::tools::{free_port, venv_bin, workspace_root};
 
 /// The account and region MiniStack uses, and dummy credentials for it.
@@ -22,7 +23,7 @@ pub const ACCOUNT: &str = "000000000000";
 
 /// A running MiniStack.
 pub struct MiniStack {
-    child: Child,
+    group: ChildGroup,
     port: u16,
     log: PathBuf,
 }
@@ -45,10 +46,15 @@ impl MiniStack {
             .env("BIND_HOST", "127.0.0.1")
             .env("S3_DATA_DIR", dir.join(format!("s3-{port}")))
             .env("LOG_LEVEL", "WARNING")
+            // Functions inherit MiniStack's environment: this is how their
+            // SDKs find the local endpoint instead of AWS.
+            .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
+            // An IoT listener would otherwise bind 0.0.0.0:8883.
+            .env("IOT_MTLS_ENABLED", "0")
+            .env("SFTP_ENABLED", "0")
             .stdin(Stdio::null())
             .stdout(out.try_clone()?)
-            .stderr(out)
-            .process_group(0);
+            .stderr(out);
         if die_with_parent {
             // SAFETY: prctl is async-signal-safe; nothing else runs between
             // fork and exec.
@@ -59,10 +65,13 @@ impl MiniStack {
                 });
             }
         }
-        let child = cmd
-            .spawn()
-            .with_context(|| format!("starting {} (run `make setup`)", venv_bin("ministack").display()))?;
-        let mut ms = Self { child, port, log };
+        let group = ChildGroup::spawn("MiniStack", cmd).with_context(|| {
+            format!(
+                "starting {} (run `make setup`)",
+                venv_bin("ministack").display()
+            )
+        })?;
+        let mut ms = Self { group, port, log };
         ms.wait_healthy(Duration::from_secs(30))?;
         Ok(ms)
     }
@@ -70,7 +79,7 @@ impl MiniStack {
     fn wait_healthy(&mut self, timeout: Duration) -> Result<()> {
         let start = Instant::now();
         while start.elapsed() < timeout {
-            if let Some(status) = self.child.try_wait()? {
+            if let Some(status) = self.group.child().try_wait()? {
                 bail!("MiniStack exited ({status}); see {}", self.log.display());
             }
             if http_get_ok(self.port, "/_ministack/health") {
@@ -78,7 +87,10 @@ impl MiniStack {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        bail!("MiniStack not healthy after {timeout:?}; see {}", self.log.display())
+        bail!(
+            "MiniStack not healthy after {timeout:?}; see {}",
+            self.log.display()
+        )
     }
 
     pub fn port(&self) -> u16 {
@@ -105,25 +117,7 @@ impl MiniStack {
 
     /// Stops MiniStack and every process it started.
     pub fn stop(&mut self) {
-        let pgid = self.child.id() as i32;
-        // SAFETY: signalling our own child's process group.
-        unsafe { libc::kill(-pgid, libc::SIGTERM) };
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        // Whatever is left of the group (function processes included).
-        unsafe { libc::kill(-pgid, libc::SIGKILL) };
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for MiniStack {
-    fn drop(&mut self) {
-        self.stop();
+        self.group.stop();
     }
 }
 

@@ -25,7 +25,8 @@ impl Route {
 
 /// Reads a CloudFormation template, keeping its short-form tags (`!Ref`).
 pub fn read(path: &Path) -> Result<Value> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     serde_yaml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
 }
 
@@ -68,6 +69,31 @@ pub fn http_routes(template: &Value) -> Vec<Route> {
     }
     routes.sort();
     routes
+}
+
+/// A function of the template and the workspace binary that is its code
+/// (`Metadata.BuildProperties.Binary`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Function {
+    pub logical_id: String,
+    pub binary: String,
+}
+
+/// Every Rust function of the template.
+pub fn functions(template: &Value) -> Vec<Function> {
+    resources(template)
+        .filter_map(|(id, r)| {
+            let binary = r
+                .get("Metadata")?
+                .get("BuildProperties")?
+                .get("Binary")?
+                .as_str()?;
+            Some(Function {
+                logical_id: id.to_owned(),
+                binary: binary.to_owned(),
+            })
+        })
+        .collect()
 }
 
 /// MiniStack gap 6: no CodeDeploy. SAM expands `DeploymentPreference` into

@@ -24,3 +24,10 @@ pub fn free_port() -> u16 {
         .map(|a| a.port())
         .expect("loopback has free ports")
 }
+
+/// `PATH` with the virtualenv first, for tools that find each other on it
+/// (sam runs `cargo lambda`).
+pub fn path_with_venv() -> String {
+    let venv = venv_bin("").display().to_string();
+    format!("{venv}:{}", std::env::var("PATH").unwrap_or_default())
+}

@@ -49,12 +49,23 @@ async fn table() -> AppTable {
             .build()
             .unwrap()
     };
-    let key = |n: &str, t| KeySchemaElement::builder().attribute_name(n).key_type(t).build().unwrap();
+    let key = |n: &str, t| {
+        KeySchemaElement::builder()
+            .attribute_name(n)
+            .key_type(t)
+            .build()
+            .unwrap()
+    };
     client
         .create_table()
         .table_name(&name)
         .billing_mode(BillingMode::PayPerRequest)
-        .set_attribute_definitions(Some(vec![attr("pk"), attr("sk"), attr("gsi1pk"), attr("gsi1sk")]))
+        .set_attribute_definitions(Some(vec![
+            attr("pk"),
+            attr("sk"),
+            attr("gsi1pk"),
+            attr("gsi1sk"),
+        ]))
         .key_schema(key("pk", KeyType::Hash))
         .key_schema(key("sk", KeyType::Range))
         .global_secondary_indexes(
@@ -62,7 +73,11 @@ async fn table() -> AppTable {
                 .index_name("gsi1")
                 .key_schema(key("gsi1pk", KeyType::Hash))
                 .key_schema(key("gsi1sk", KeyType::Range))
-                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
                 .build()
                 .unwrap(),
         )
@@ -102,8 +117,14 @@ async fn views_count_atomically_and_per_day() {
         .client()
         .get_item()
         .table_name(t.table())
-        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S("DAY#2026-11-27".into()))
-        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("PAGE#home".into()))
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S("DAY#2026-11-27".into()),
+        )
+        .key(
+            "sk",
+            aws_sdk_dynamodb::types::AttributeValue::S("PAGE#home".into()),
+        )
         .send()
         .await
         .unwrap();
@@ -141,7 +162,11 @@ async fn join_all<F: std::future::Future>(futs: Vec<F>) -> Vec<F::Output> {
                 }
             }
         }
-        if pending { std::task::Poll::Pending } else { std::task::Poll::Ready(()) }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
     })
     .await;
     outs.into_iter().map(Option::unwrap).collect()
@@ -152,7 +177,13 @@ async fn a_comment_on_an_unknown_page_writes_nothing() {
     let t = table().await;
     let c = comment("ghost", "boo", datetime!(2026-11-27 10:00 UTC));
     assert_eq!(t.add(&c).await.unwrap(), CommentWrite::UnknownPage);
-    let scan = t.client().scan().table_name(t.table()).send().await.unwrap();
+    let scan = t
+        .client()
+        .scan()
+        .table_name(t.table())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(scan.count(), 0, "the transaction wrote nothing");
 }
 
@@ -184,8 +215,14 @@ async fn comments_page_newest_first_across_cursors() {
         .client()
         .get_item()
         .table_name(t.table())
-        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S("PAGE#home".into()))
-        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("PAGE".into()))
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S("PAGE#home".into()),
+        )
+        .key(
+            "sk",
+            aws_sdk_dynamodb::types::AttributeValue::S("PAGE".into()),
+        )
         .send()
         .await
         .unwrap()
@@ -207,7 +244,10 @@ async fn videos_are_created_once_and_read_back() {
         created_at: datetime!(2026-11-27 10:00 UTC),
     };
     t.create(&video).await.unwrap();
-    assert!(t.create(&video).await.is_err(), "a second create must not overwrite");
+    assert!(
+        t.create(&video).await.is_err(),
+        "a second create must not overwrite"
+    );
     assert_eq!(t.get(video.id).await.unwrap(), Some(video));
     assert_eq!(t.get(VideoId(Ulid::new())).await.unwrap(), None);
 }
@@ -228,7 +268,12 @@ async fn the_latest_report_pointer_round_trips() {
 async fn bucket() -> (aws_sdk_s3::Client, BucketUrls) {
     let client = rightnow_aws::s3::client(&sdk().await);
     let name = unique("media");
-    client.create_bucket().bucket(&name).send().await.expect("create bucket");
+    client
+        .create_bucket()
+        .bucket(&name)
+        .send()
+        .await
+        .expect("create bucket");
     (client.clone(), BucketUrls::new(client, name))
 }
 
@@ -241,22 +286,57 @@ async fn a_presigned_put_accepts_exactly_the_declared_upload() {
     let put = |url: String, ct: &'static str, body: Vec<u8>| {
         let http = http.clone();
         async move {
-            http.put(url).header("content-type", ct).body(body).send().await.unwrap().status()
+            http.put(url)
+                .header("content-type", ct)
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .status()
         }
     };
 
-    let url = urls.presign_put("uploads/a", VideoType::Mp4, 1000, ttl).await.unwrap();
-    assert!(!put(url.clone(), "video/quicktime", bytes.clone()).await.is_success(), "other type");
-    assert!(!put(url.clone(), "video/mp4", vec![7u8; 999]).await.is_success(), "other size");
-    let wrong_key = url.replacen("uploads/a", "uploads/b", 1);
-    assert!(!put(wrong_key, "video/mp4", bytes.clone()).await.is_success(), "other key");
+    let url = urls
+        .presign_put("uploads/a", VideoType::Mp4, 1000, ttl)
+        .await
+        .unwrap();
     assert!(
-        s3.head_object().bucket(urls.bucket()).key("uploads/a").send().await.is_err(),
+        !put(url.clone(), "video/quicktime", bytes.clone())
+            .await
+            .is_success(),
+        "other type"
+    );
+    assert!(
+        !put(url.clone(), "video/mp4", vec![7u8; 999])
+            .await
+            .is_success(),
+        "other size"
+    );
+    let wrong_key = url.replacen("uploads/a", "uploads/b", 1);
+    assert!(
+        !put(wrong_key, "video/mp4", bytes.clone())
+            .await
+            .is_success(),
+        "other key"
+    );
+    assert!(
+        s3.head_object()
+            .bucket(urls.bucket())
+            .key("uploads/a")
+            .send()
+            .await
+            .is_err(),
         "refused uploads store nothing"
     );
 
     assert!(put(url, "video/mp4", bytes.clone()).await.is_success());
-    let head = s3.head_object().bucket(urls.bucket()).key("uploads/a").send().await.unwrap();
+    let head = s3
+        .head_object()
+        .bucket(urls.bucket())
+        .key("uploads/a")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(head.content_length(), Some(1000));
     assert_eq!(head.content_type(), Some("video/mp4"));
 
@@ -280,7 +360,9 @@ async fn events_are_published_to_the_bus_and_a_missing_bus_fails() {
     let bus = Arc::new(EventBus::new(client.clone(), &name));
     bus.publish(&[event.clone()]).await.unwrap();
     let many: Vec<_> = std::iter::repeat_n(event.clone(), 23).collect();
-    bus.publish(&many).await.expect("more than one PutEvents batch");
+    bus.publish(&many)
+        .await
+        .expect("more than one PutEvents batch");
 
     let missing = EventBus::new(client, unique("no-such-bus"));
     assert!(missing.publish(&[event]).await.is_err());

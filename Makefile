@@ -1,0 +1,74 @@
+# rightnow: every command a developer or CI needs.
+#   make dev    the whole app locally (MiniStack + sam deploy + cargo lambda watch)
+#   make test   every test: lint, unit, adapter and end-to-end
+# Both run `make setup` first, so a fresh clone needs nothing else.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+VENV := .venv
+BIN := $(VENV)/bin
+MINISTACK_VERSION := 1.5.33
+export SAM_CLI_TELEMETRY := 0
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: setup dev up test test-fast lint fmt build build-arm64 deploy invoke bench clean
+
+## setup: install the pinned tools into .venv (idempotent)
+setup: $(VENV)/.installed
+$(VENV)/.installed: infra/requirements.txt Makefile
+	@command -v cargo >/dev/null || { echo "cargo is required (rustup)"; exit 1; }
+	@rustup component add rustfmt clippy >/dev/null 2>&1 || true
+	python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r infra/requirements.txt
+	# MiniStack pins an older botocore than sam accepts; it runs on sam's.
+	$(BIN)/pip install --quiet --no-deps ministack==$(MINISTACK_VERSION)
+	@touch $@
+	@echo "setup: tools installed in $(VENV)"
+
+## dev: the whole app on this machine; edits to functions reload; Ctrl-C stops all
+dev: setup
+	cargo run --quiet -p rightnow-infra --bin rightnow-local -- dev
+
+## up: the stack as tests deploy it (release artefacts, no watch)
+up: setup
+	cargo run --quiet -p rightnow-infra --bin rightnow-local -- up
+
+## test: lint, then every test (unit, adapter against MiniStack, end-to-end)
+test: setup lint
+	cargo test --workspace --all-targets --no-fail-fast
+
+## lint: formatting, clippy, the template's linters, the domain's dependencies
+lint: setup
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --quiet -- -D warnings
+	$(BIN)/cfn-lint template.yaml
+	$(BIN)/sam validate --lint
+	@if cargo tree -p rightnow-domain -e normal --prefix none | grep -E '^(aws-|lambda_)'; then \
+		echo "the domain crate must not depend on aws-* or lambda_* crates"; exit 1; fi
+
+fmt:
+	cargo fmt --all
+
+## build: sam build for the cloud (arm64, cross-compiled with zig)
+build: setup
+	$(BIN)/sam build
+
+## build-arm64: the arm64 release binaries with cargo lambda (zig); never needed by tests
+build-arm64: setup
+	cargo lambda build --release --arm64 --workspace
+
+## deploy: build, deploy the stack to your AWS account, upload the site
+deploy: build
+	$(BIN)/sam deploy
+	bucket=$$($(BIN)/aws cloudformation describe-stacks --stack-name rightnow \
+		--query "Stacks[0].Outputs[?OutputKey=='SiteBucketName'].OutputValue" --output text); \
+	$(BIN)/aws s3 sync site/ s3://$$bucket/ --delete
+
+## invoke: call site-api under `cargo lambda watch` with a sample event (EVENT=health)
+EVENT ?= health
+invoke: setup
+	cargo lambda invoke site-api --data-file events/site-api/$(EVENT).json
+
+clean:
+	rm -rf .aws-sam .local

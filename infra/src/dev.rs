@@ -1,0 +1,181 @@
+//! The dev loop of `make dev`: the deployed functions answered by `cargo
+//! lambda watch`, and one local origin for the site and its API.
+
+use std::collections::BTreeMap;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use aws_sdk_lambda::types::Environment;
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tower_http::services::ServeDir;
+
+use crate::gaps::Clients;
+use crate::ministack::MiniStack;
+use crate::process::ChildGroup;
+use crate::stack::Stack;
+use crate::template;
+use crate::tools::{path_with_venv, venv_bin, workspace_root};
+
+/// Where `cargo lambda watch` listens.
+pub const WATCH_PORT: u16 = 9000;
+
+/// MiniStack's proxy mode: a function whose environment has this variable
+/// is not run; MiniStack POSTs each event to the URL instead.
+pub const PROXY_VAR: &str = "MINISTACK_LAMBDA_PROXY_URL";
+
+/// Starts `cargo lambda watch` with the deployed functions' environment, and
+/// points every deployed function at it. The returned guard stops watch.
+///
+/// A deploy resets a function's environment, so this runs after each
+/// deploy. Watch does not read the template, so it gets the deployed
+/// variables (TABLE_NAME, ...) in an env file, with the local endpoint.
+pub async fn watch_functions(ms: &MiniStack, stack: &Stack) -> Result<ChildGroup> {
+    let aws = Clients::new(ms).await;
+    let template = template::read(&workspace_root().join("template.yaml"))?;
+    let functions = template::functions(&template);
+
+    let mut env: BTreeMap<String, String> = ms
+        .aws_env()
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+    let mut deployed = Vec::new();
+    for f in &functions {
+        let name = aws.physical_id(&stack.name, &f.logical_id).await?;
+        let config = aws
+            .lambda
+            .get_function_configuration()
+            .function_name(&name)
+            .send()
+            .await
+            .with_context(|| format!("get-function-configuration {name}"))?;
+        let vars = config
+            .environment()
+            .and_then(|e| e.variables())
+            .cloned()
+            .unwrap_or_default();
+        env.extend(vars.clone());
+        deployed.push((f, name, vars));
+    }
+    env.remove(PROXY_VAR);
+    let env_file = workspace_root().join(".local/watch.env");
+    let lines: String = env.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+    std::fs::write(&env_file, lines)?;
+
+    let mut cmd = Command::new(venv_bin("cargo-lambda"));
+    cmd.current_dir(workspace_root())
+        .args(["lambda", "watch", "--invoke-address", "127.0.0.1"])
+        .args(["--invoke-port", &WATCH_PORT.to_string()])
+        .arg("--env-file")
+        .arg(&env_file)
+        .env("PATH", path_with_venv())
+        .stdin(Stdio::null());
+    let watch =
+        ChildGroup::spawn("cargo lambda watch", cmd).context("starting cargo lambda watch")?;
+
+    for (f, name, mut vars) in deployed {
+        let url = format!(
+            "http://127.0.0.1:{WATCH_PORT}/2015-03-31/functions/{}/invocations",
+            f.binary
+        );
+        vars.insert(PROXY_VAR.to_owned(), url);
+        aws.lambda
+            .update_function_configuration()
+            .function_name(&name)
+            .environment(Environment::builder().set_variables(Some(vars)).build())
+            .send()
+            .await
+            .with_context(|| format!("pointing {name} at cargo lambda watch"))?;
+    }
+    warm_up(&stack.api_url()?).await?;
+    Ok(watch)
+}
+
+/// The first call makes watch compile the function; the gateway gives up
+/// after the function's timeout, so call until one answers.
+async fn warm_up(api_url: &str) -> Result<()> {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(15))
+        .build()?;
+    let started = Instant::now();
+    eprintln!("compiling the functions under cargo lambda watch (first call)...");
+    while started.elapsed() < Duration::from_secs(900) {
+        if let Ok(res) = http.get(format!("{api_url}/api/health")).send().await
+            && res.status().is_success()
+        {
+            eprintln!("functions ready in {:.1?}", started.elapsed());
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    bail!("the functions did not answer under cargo lambda watch; see its output above")
+}
+
+/// The local stand-in for CloudFront: site/ at `/`, and `/api/*` passed to
+/// the HTTP API. Returns the server's task.
+pub async fn front_door(port: u16, api_url: String) -> Result<tokio::task::JoinHandle<Result<()>>> {
+    let site = ServeDir::new(workspace_root().join("site"));
+    let app = Router::new()
+        .route("/api", axum::routing::any(proxy))
+        .route("/api/{*rest}", axum::routing::any(proxy))
+        .fallback_service(site)
+        .with_state(Upstream {
+            http: reqwest::Client::new(),
+            api_url,
+        });
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .with_context(|| format!("port {port} is taken (set SITE_PORT)"))?;
+    Ok(tokio::spawn(async move {
+        axum::serve(listener, app).await.context("front door")
+    }))
+}
+
+#[derive(Clone)]
+struct Upstream {
+    http: reqwest::Client,
+    api_url: String,
+}
+
+/// Passes a request to the HTTP API and its answer back, as CloudFront's
+/// `/api/*` behaviour does (all viewer headers but Host, no caching).
+async fn proxy(State(up): State<Upstream>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    let Ok(body) = to_bytes(Body::new(body), 10 * 1024 * 1024).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "body over 10 MiB").into_response();
+    };
+    let mut headers = parts.headers;
+    headers.remove(header::HOST);
+    let sent = up
+        .http
+        .request(parts.method, format!("{}{path}", up.api_url))
+        .headers(headers)
+        .body(body)
+        .send()
+        .await;
+    match sent {
+        Ok(res) => {
+            let status = res.status();
+            let content_type = res.headers().get(header::CONTENT_TYPE).cloned();
+            let bytes = res.bytes().await.unwrap_or_default();
+            let mut out = Response::new(Body::from(bytes));
+            *out.status_mut() = status;
+            out.headers_mut().insert(
+                header::CONTENT_TYPE,
+                content_type.unwrap_or(HeaderValue::from_static("application/json")),
+            );
+            out
+        }
+        Err(e) => (
+            StatusCode::BAD_GATEWAY,
+            format!("local API unreachable: {e}"),
+        )
+            .into_response(),
+    }
+}

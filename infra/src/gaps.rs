@@ -1,0 +1,145 @@
+//! MiniStack's gaps that matter to this app, each handled here, once.
+//! (The list, and the tests that pin each one, are in ARCHITECTURE.md and
+//! tests/tests/ministack_gaps.rs.)
+//!
+//! 1. HTTP API routes: MiniStack ignores the OpenAPI `Body` that SAM
+//!    generates for an `HttpApi`, so the API has no routes after a deploy.
+//!    [`create_http_api_routes`] creates them from the template's own route
+//!    list, through the API Gateway v2 API, as AWS_PROXY integrations with
+//!    payload format 2.0 on each function's `live` alias.
+//! 6. CodeDeploy: see [`crate::template::drop_deployment_preferences`].
+
+use std::collections::HashMap;
+
+use anyhow::{Context, Result};
+use aws_config::Region;
+use aws_sdk_apigatewayv2::types::IntegrationType;
+
+use crate::ministack::{ACCOUNT, MiniStack, REGION};
+use crate::template::Route;
+
+/// The control-plane clients the local cloud needs, pointed at MiniStack.
+pub struct Clients {
+    pub cloudformation: aws_sdk_cloudformation::Client,
+    pub apigateway: aws_sdk_apigatewayv2::Client,
+    pub lambda: aws_sdk_lambda::Client,
+}
+
+impl Clients {
+    pub async fn new(ms: &MiniStack) -> Self {
+        Self::for_endpoint(&ms.endpoint()).await
+    }
+
+    pub async fn for_endpoint(endpoint: &str) -> Self {
+        let sdk = rightnow_aws::config::loader()
+            .endpoint_url(endpoint)
+            .region(Region::new(REGION))
+            .credentials_provider(aws_sdk_lambda::config::Credentials::new(
+                "test",
+                "test",
+                None,
+                None,
+                "ministack",
+            ))
+            .load()
+            .await;
+        Self {
+            cloudformation: aws_sdk_cloudformation::Client::new(&sdk),
+            apigateway: aws_sdk_apigatewayv2::Client::new(&sdk),
+            lambda: aws_sdk_lambda::Client::new(&sdk),
+        }
+    }
+
+    pub async fn stack_outputs(&self, stack: &str) -> Result<HashMap<String, String>> {
+        let out = self
+            .cloudformation
+            .describe_stacks()
+            .stack_name(stack)
+            .send()
+            .await
+            .context("describe-stacks")?;
+        let stack = out.stacks().first().context("stack not found")?;
+        Ok(stack
+            .outputs()
+            .iter()
+            .filter_map(|o| Some((o.output_key()?.to_owned(), o.output_value()?.to_owned())))
+            .collect())
+    }
+
+    /// The physical name of a resource of the stack.
+    pub async fn physical_id(&self, stack: &str, logical_id: &str) -> Result<String> {
+        let out = self
+            .cloudformation
+            .describe_stack_resource()
+            .stack_name(stack)
+            .logical_resource_id(logical_id)
+            .send()
+            .await
+            .with_context(|| format!("describe-stack-resource {logical_id}"))?;
+        out.stack_resource_detail()
+            .and_then(|d| d.physical_resource_id())
+            .map(str::to_owned)
+            .with_context(|| format!("{logical_id} has no physical id"))
+    }
+}
+
+/// Gap 1: creates every route of the template that the HTTP API lacks.
+/// Idempotent: routes already there (a redeploy) are left alone. Returns how
+/// many routes the API had before, so a test can notice the day MiniStack
+/// creates them itself.
+pub async fn create_http_api_routes(
+    aws: &Clients,
+    stack: &str,
+    outputs: &HashMap<String, String>,
+    routes: &[Route],
+) -> Result<usize> {
+    let api = outputs.get("HttpApiId").context("output HttpApiId")?;
+    let existing: Vec<String> = aws
+        .apigateway
+        .get_routes()
+        .api_id(api)
+        .send()
+        .await
+        .context("get-routes")?
+        .items()
+        .iter()
+        .filter_map(|r| r.route_key().map(str::to_owned))
+        .collect();
+    let mut integrations: HashMap<&str, String> = HashMap::new();
+    for route in routes {
+        if existing.contains(&route.key()) {
+            continue;
+        }
+        let integration = match integrations.get(route.function.as_str()) {
+            Some(id) => id.clone(),
+            None => {
+                let function = aws.physical_id(stack, &route.function).await?;
+                // AutoPublishAlias: API Gateway calls the `live` alias.
+                let uri = format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function}:live");
+                let id = aws
+                    .apigateway
+                    .create_integration()
+                    .api_id(api)
+                    .integration_type(IntegrationType::AwsProxy)
+                    .integration_uri(uri)
+                    .payload_format_version("2.0")
+                    .send()
+                    .await
+                    .context("create-integration")?
+                    .integration_id
+                    .context("integration id")?;
+                integrations.insert(&route.function, id.clone());
+                id
+            }
+        };
+        aws.apigateway
+            .create_route()
+            .api_id(api)
+            .route_key(route.key())
+            .target(format!("integrations/{integration}"))
+            .send()
+            .await
+            .with_context(|| format!("create-route {}", route.key()))?;
+    }
+    Ok(existing.len())
+}

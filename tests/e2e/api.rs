@@ -1,0 +1,64 @@
+//! A small client for the deployed API.
+
+use reqwest::Method;
+use serde_json::Value;
+
+use crate::stack;
+
+/// An answer: status and JSON body (Null if the body is not JSON).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub json: Value,
+}
+
+impl Answer {
+    pub fn error_code(&self) -> &str {
+        self.json["error"]["code"].as_str().unwrap_or("<none>")
+    }
+}
+
+pub fn url(path: &str) -> String {
+    format!("{}{path}", stack().api_url().expect("api url"))
+}
+
+pub async fn call(method: Method, path: &str, content_type: Option<&str>, body: Vec<u8>) -> Answer {
+    let mut req = reqwest::Client::new().request(method, url(path)).body(body);
+    if let Some(ct) = content_type {
+        req = req.header("content-type", ct);
+    }
+    let res = req.send().await.expect("the local API answers");
+    let status = res.status().as_u16();
+    let bytes = res.bytes().await.unwrap_or_default();
+    Answer {
+        status,
+        json: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    }
+}
+
+pub async fn get(path: &str) -> Answer {
+    call(Method::GET, path, None, Vec::new()).await
+}
+
+pub async fn post(path: &str) -> Answer {
+    call(Method::POST, path, None, Vec::new()).await
+}
+
+pub async fn post_json(path: &str, body: Value) -> Answer {
+    call(
+        Method::POST,
+        path,
+        Some("application/json"),
+        body.to_string().into_bytes(),
+    )
+    .await
+}
+
+/// A slug no other test uses, so tests can run in parallel on one stack.
+pub fn fresh_slug(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{prefix}-{nanos}")
+}

@@ -1,0 +1,177 @@
+//! What a visitor does, end to end: count a view, comment, page through the
+//! comments, upload a video, read its status and the latest report.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use rightnow_aws::dynamodb::AppTable;
+use rightnow_domain::report::ReportPointer;
+use serde_json::{Value, json};
+use time::macros::{date, datetime};
+
+use crate::api::{fresh_slug, get, post, post_json};
+use crate::{sdk, stack};
+
+#[tokio::test]
+async fn a_visitor_views_a_page_and_comments() {
+    let slug = fresh_slug("journey");
+    assert_eq!(get(&format!("/api/pages/{slug}/views")).await.status, 404);
+    assert_eq!(
+        post(&format!("/api/pages/{slug}/views")).await.json["views"],
+        1
+    );
+    let second = post(&format!("/api/pages/{slug}/views")).await;
+    assert_eq!(second.json, json!({"slug": slug, "views": 2}));
+
+    let posted = post_json(
+        &format!("/api/pages/{slug}/comments"),
+        json!({"author": " Ada ", "body": "First!"}),
+    )
+    .await;
+    assert_eq!(posted.status, 201, "{posted:?}");
+    assert_eq!(posted.json["author"], "Ada");
+
+    let list = get(&format!("/api/pages/{slug}/comments")).await;
+    assert_eq!(list.status, 200);
+    assert_eq!(list.json["comments"][0]["id"], posted.json["id"]);
+    assert_eq!(list.json["nextCursor"], Value::Null);
+}
+
+#[tokio::test]
+async fn comments_page_newest_first_with_an_opaque_cursor() {
+    let slug = fresh_slug("paging");
+    post(&format!("/api/pages/{slug}/views")).await;
+    for i in 0..5 {
+        let body = json!({"author": "Ada", "body": format!("c{i}")});
+        assert_eq!(
+            post_json(&format!("/api/pages/{slug}/comments"), body)
+                .await
+                .status,
+            201
+        );
+    }
+    let mut bodies = Vec::new();
+    let mut path = format!("/api/pages/{slug}/comments?limit=2");
+    loop {
+        let page = get(&path).await;
+        assert_eq!(page.status, 200, "{page:?}");
+        for c in page.json["comments"].as_array().unwrap() {
+            bodies.push(c["body"].as_str().unwrap().to_owned());
+        }
+        match page.json["nextCursor"].as_str() {
+            Some(cursor) => path = format!("/api/pages/{slug}/comments?limit=2&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(bodies, ["c4", "c3", "c2", "c1", "c0"]);
+}
+
+#[tokio::test]
+async fn a_video_upload_round_trip() {
+    let bytes = vec![42u8; 2048];
+    let ticket = post_json(
+        "/api/videos",
+        json!({"title": "Cat", "contentType": "video/mp4", "size": bytes.len()}),
+    )
+    .await;
+    assert_eq!(ticket.status, 201, "{ticket:?}");
+    let id = ticket.json["id"].as_str().unwrap();
+    let upload_url = ticket.json["uploadUrl"].as_str().unwrap();
+
+    // The browser PUTs the bytes straight to S3 with the presigned URL.
+    let http = reqwest::Client::new();
+    let refused = http
+        .put(upload_url)
+        .header("content-type", "video/quicktime")
+        .body(bytes.clone())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !refused.status().is_success(),
+        "a PUT with another type is refused"
+    );
+    let put = http
+        .put(upload_url)
+        .header("content-type", "video/mp4")
+        .body(bytes.clone())
+        .send()
+        .await
+        .unwrap();
+    assert!(put.status().is_success(), "{}", put.status());
+
+    let s3 = rightnow_aws::s3::client(&sdk().await);
+    let bucket = stack().output("MediaBucketName").unwrap();
+    let head = s3
+        .head_object()
+        .bucket(bucket)
+        .key(format!("uploads/{id}"))
+        .send()
+        .await
+        .expect("the upload is in the media bucket");
+    assert_eq!(head.content_length(), Some(2048));
+
+    let status = get(&format!("/api/videos/{id}")).await;
+    assert_eq!(status.status, 200);
+    assert_eq!(status.json["title"], "Cat");
+    assert!(status.json.get("playbackUrl").is_none());
+}
+
+#[tokio::test]
+async fn an_approved_video_gets_a_playback_url() {
+    let ticket = post_json(
+        "/api/videos",
+        json!({"title": "Dog", "contentType": "video/quicktime", "size": 5}),
+    )
+    .await;
+    let id = ticket.json["id"].as_str().unwrap().to_owned();
+    // What video-moderation will do; here, behind the API's back.
+    let table = AppTable::new(
+        aws_sdk_dynamodb::Client::new(&sdk().await),
+        stack().output("AppTableName").unwrap(),
+    );
+    table
+        .client()
+        .update_item()
+        .table_name(table.table())
+        .set_key(Some(HashMap::from([
+            ("pk".to_owned(), AttributeValue::S(format!("VIDEO#{id}"))),
+            ("sk".to_owned(), AttributeValue::S("VIDEO".into())),
+        ])))
+        .update_expression("SET #s = :approved")
+        .expression_attribute_names("#s", "status")
+        .expression_attribute_values(":approved", AttributeValue::S("approved".into()))
+        .send()
+        .await
+        .unwrap();
+    let view = get(&format!("/api/videos/{id}")).await;
+    assert_eq!(view.json["status"], "approved");
+    let url = view.json["playbackUrl"].as_str().expect("a playback URL");
+    assert!(url.contains(&format!("videos/{id}")), "{url}");
+}
+
+#[tokio::test]
+async fn the_latest_report_once_one_exists() {
+    let table = AppTable::new(
+        aws_sdk_dynamodb::Client::new(&sdk().await),
+        stack().output("AppTableName").unwrap(),
+    );
+    // batch-report's write, until batch-report exists.
+    table
+        .set_latest_report(&ReportPointer {
+            date: date!(2026 - 11 - 26),
+            key: "reports/2026-11-26/report.json".into(),
+            generated_at: datetime!(2026-11-27 00:05 UTC),
+        })
+        .await
+        .unwrap();
+    let latest = get("/api/reports/latest").await;
+    assert_eq!(latest.status, 200, "{latest:?}");
+    assert_eq!(latest.json["date"], "2026-11-26");
+    assert!(
+        latest.json["url"]
+            .as_str()
+            .unwrap()
+            .contains("reports/2026-11-26/report.json")
+    );
+}

@@ -1,0 +1,56 @@
+//! MiniStack's gaps that this project works around, each pinned: if an
+//! upgrade of MiniStack closes one, a test here fails, and the workaround in
+//! infra/ can go. (ARCHITECTURE.md lists them.)
+
+use std::process::Command;
+
+use rightnow_infra::ministack;
+use rightnow_infra::tools::{path_with_venv, venv_bin, workspace_root};
+
+use crate::stack;
+
+/// Gap 1: `sam deploy` leaves the HTTP API without routes (MiniStack ignores
+/// the OpenAPI Body SAM generates); infra/src/gaps.rs creates them.
+#[test]
+fn gap_1_sam_deploy_creates_no_http_api_routes() {
+    assert_eq!(
+        stack().routes_after_sam_deploy,
+        0,
+        "MiniStack now creates the HttpApi's routes itself: drop gaps::create_http_api_routes"
+    );
+}
+
+/// Gap 6: the template as built, with its canary `DeploymentPreference`,
+/// does not deploy on MiniStack (no CodeDeploy); the local copy without it
+/// does (every other test runs on it).
+#[test]
+fn gap_6_codedeploy_resources_are_refused() {
+    stack(); // sam build has run
+    let built = workspace_root().join(".aws-sam/build/template.yaml");
+    let ms = ministack::shared();
+    let out = Command::new(venv_bin("sam"))
+        .current_dir(workspace_root())
+        .args([
+            "deploy",
+            "--config-env",
+            "local",
+            "--stack-name",
+            "gap6-probe",
+        ])
+        .arg("--template-file")
+        .arg(&built)
+        .envs(ms.aws_env())
+        .env("PATH", path_with_venv())
+        .env("SAM_CLI_POLL_DELAY", "0.5")
+        .output()
+        .expect("sam runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !out.status.success() && text.contains("AWS::CodeDeploy"),
+        "MiniStack now deploys DeploymentPreference: drop template::drop_deployment_preferences\n{text}"
+    );
+}
