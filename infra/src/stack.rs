@@ -59,6 +59,10 @@ fn sam(ms: &MiniStack, args: &[&str]) -> Command {
     let mut cmd = Command::new(venv_bin("sam"));
     cmd.current_dir(workspace_root())
         .args(args)
+        // sam looks for samconfig.toml beside the template; the deployed
+        // template is in .aws-sam/build, so name it.
+        .arg("--config-file")
+        .arg(workspace_root().join("samconfig.toml"))
         .envs(ms.aws_env())
         .env("PATH", path_with_venv())
         // Poll CloudFormation every half second, not every five.
