@@ -65,6 +65,10 @@ deploy: build
 		--query "Stacks[0].Outputs[?OutputKey=='SiteBucketName'].OutputValue" --output text); \
 	$(BIN)/aws s3 sync site/ s3://$$bucket/ --delete
 
+## bench: cold start, latency, size, memory and cost of every function (bench/results/)
+bench: setup
+	cargo run --release -p rightnow-bench -- run
+
 ## invoke: call site-api under `cargo lambda watch` with a sample event (EVENT=health)
 EVENT ?= health
 invoke: setup

@@ -55,7 +55,9 @@ pub enum BuildMode {
     Debug,
 }
 
-fn sam(ms: &MiniStack, args: &[&str]) -> Command {
+/// `sam <args>` against `ms`, run from the workspace with the project's
+/// samconfig.toml and tools.
+pub fn sam(ms: &MiniStack, args: &[&str]) -> Command {
     let mut cmd = Command::new(venv_bin("sam"));
     cmd.current_dir(workspace_root())
         .args(args)

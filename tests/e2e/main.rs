@@ -37,7 +37,13 @@ pub async fn sdk() -> aws_config::SdkConfig {
     rightnow_aws::config::loader()
         .endpoint_url(ministack::shared().endpoint())
         .region(aws_config::Region::new(REGION))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::for_tests())
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "test",
+            "test",
+            None,
+            None,
+            "ministack",
+        ))
         .load()
         .await
 }

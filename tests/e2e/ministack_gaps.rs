@@ -2,19 +2,16 @@
 //! upgrade of MiniStack closes one, a test here fails, and the workaround in
 //! infra/ can go. (ARCHITECTURE.md lists them.)
 
-use std::process::Command;
-
 use rightnow_infra::ministack;
-use rightnow_infra::tools::{path_with_venv, venv_bin, workspace_root};
-
-use crate::stack;
+use rightnow_infra::stack;
+use rightnow_infra::tools::workspace_root;
 
 /// Gap 1: `sam deploy` leaves the HTTP API without routes (MiniStack ignores
 /// the OpenAPI Body SAM generates); infra/src/gaps.rs creates them.
 #[test]
 fn gap_1_sam_deploy_creates_no_http_api_routes() {
     assert_eq!(
-        stack().routes_after_sam_deploy,
+        crate::stack().routes_after_sam_deploy,
         0,
         "MiniStack now creates the HttpApi's routes itself: drop gaps::create_http_api_routes"
     );
@@ -25,25 +22,24 @@ fn gap_1_sam_deploy_creates_no_http_api_routes() {
 /// does (every other test runs on it).
 #[test]
 fn gap_6_codedeploy_resources_are_refused() {
-    stack(); // sam build has run
+    crate::stack(); // sam build has run
     let built = workspace_root().join(".aws-sam/build/template.yaml");
     let ms = ministack::shared();
-    let out = Command::new(venv_bin("sam"))
-        .current_dir(workspace_root())
-        .args([
+    let built = built.to_str().unwrap();
+    let out = stack::sam(
+        ms,
+        &[
             "deploy",
             "--config-env",
             "local",
             "--stack-name",
             "gap6-probe",
-        ])
-        .arg("--template-file")
-        .arg(&built)
-        .envs(ms.aws_env())
-        .env("PATH", path_with_venv())
-        .env("SAM_CLI_POLL_DELAY", "0.5")
-        .output()
-        .expect("sam runs");
+            "--template-file",
+            built,
+        ],
+    )
+    .output()
+    .expect("sam runs");
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),

@@ -16,7 +16,8 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 ///
 /// - not `application/json` → 415 `unsupported_media_type`
 /// - over [`MAX_BODY_BYTES`] → 413 `payload_too_large`
-/// - not UTF-8 → 400 `invalid_utf8`
+/// - not UTF-8 (or holding U+FFFD, the gateway's mark of bytes that were
+///   not) → 400 `invalid_utf8`
 /// - not JSON → 400 `malformed_json`
 /// - JSON of the wrong shape (missing field, wrong type, unknown field) →
 ///   422 `validation_failed`
@@ -52,13 +53,20 @@ where
                     format!("the body is over {MAX_BODY_BYTES} bytes"),
                 )
             })?;
-        let text = std::str::from_utf8(&bytes).map_err(|_| {
+        // API Gateway hands a JSON body to the function as text, with bytes
+        // that are not UTF-8 already replaced by U+FFFD; a body that reaches
+        // us as raw bytes may still hold them. Refuse both.
+        let invalid_utf8 = || {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "invalid_utf8",
                 "the body is not valid UTF-8",
             )
-        })?;
+        };
+        let text = std::str::from_utf8(&bytes).map_err(|_| invalid_utf8())?;
+        if text.contains(char::REPLACEMENT_CHARACTER) {
+            return Err(invalid_utf8());
+        }
         parse(text).map(JsonBody)
     }
 }
@@ -72,6 +80,8 @@ fn parse<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
             format!("the body is not valid JSON ({})", strip_position(e)),
         )
     };
+    // Syntax first, so that `[1,2` is malformed JSON, not a wrong shape.
+    serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(|e| malformed(&e))?;
     let mut de = serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();

@@ -346,3 +346,31 @@ async fn a_failing_store_is_a_500_that_leaks_nothing() {
     );
     assert!(!json.to_string().contains("fake"), "{json}");
 }
+
+#[tokio::test]
+async fn a_body_the_gateway_decoded_lossily_is_invalid_utf8() {
+    let h = harness();
+    h.call("POST", "/api/pages/home/views", None, Body::empty())
+        .await;
+    let body = json!({"author": "Ada", "body": "bad \u{FFFD} bytes"}).to_string();
+    let (status, json) = h
+        .call(
+            "POST",
+            "/api/pages/home/comments",
+            Some("application/json"),
+            body,
+        )
+        .await;
+    assert_eq!(
+        (status, error_code(&json)),
+        (StatusCode::BAD_REQUEST, "invalid_utf8")
+    );
+    let (status, json) = h
+        .call("POST", "/api/videos", Some("application/json"), "[1,2")
+        .await;
+    assert_eq!(
+        (status, error_code(&json)),
+        (StatusCode::BAD_REQUEST, "malformed_json")
+    );
+    assert_eq!(h.store.comment_count(&Slug::parse("home").unwrap()), 0);
+}
