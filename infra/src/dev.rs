@@ -91,6 +91,27 @@ pub async fn watch_functions(ms: &MiniStack, stack: &Stack) -> Result<ChildGroup
             .send()
             .await
             .with_context(|| format!("pointing {name} at cargo lambda watch"))?;
+        // The gateway calls the `live` alias, whose version's environment
+        // is frozen: publish the proxied configuration and move the alias,
+        // as AutoPublishAlias does on a deploy.
+        let version = aws
+            .lambda
+            .publish_version()
+            .function_name(&name)
+            .description("make dev: proxied to cargo lambda watch")
+            .send()
+            .await
+            .with_context(|| format!("publish-version {name}"))?
+            .version
+            .context("published version")?;
+        aws.lambda
+            .update_alias()
+            .function_name(&name)
+            .name("live")
+            .function_version(version)
+            .send()
+            .await
+            .with_context(|| format!("update-alias {name} live"))?;
     }
     warm_up(&stack.api_url()?).await?;
     Ok(watch)
