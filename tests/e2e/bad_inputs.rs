@@ -11,6 +11,10 @@ use crate::{sdk, stack};
 
 const JSON: Option<&str> = Some("application/json");
 
+/// A bad request: its name, content type and body, and the expected status
+/// and error code.
+type Case<'a> = (&'a str, Option<&'a str>, Vec<u8>, u16, &'a str);
+
 fn assert_error(answer: &Answer, status: u16, code: &str, case: &str) {
     assert_eq!(
         (answer.status, answer.error_code()),
@@ -46,7 +50,7 @@ async fn bad_comments_are_refused_and_write_nothing() {
     let valid = json!({"author": "Ada", "body": marker}).to_string();
     let huge = json!({"author": "Ada", "body": format!("{marker}{}", "x".repeat(17 * 1024))});
 
-    let cases: Vec<(&str, Option<&str>, Vec<u8>, u16, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "malformed JSON",
             JSON,

@@ -65,6 +65,10 @@ impl Harness {
     }
 }
 
+/// A bad request: its name, content type and body, and the expected status
+/// and error code.
+type Case<'a> = (&'a str, Option<&'a str>, Body, StatusCode, &'a str);
+
 fn error_code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or("<none>")
 }
@@ -125,7 +129,7 @@ async fn comment_errors_are_clear_and_write_nothing() {
         .await;
     let url = "/api/pages/home/comments";
     let ok_body = json!({"author":"Ada","body":"Hi"}).to_string();
-    let cases: Vec<(&str, Option<&str>, Body, StatusCode, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "malformed",
             Some("application/json"),
