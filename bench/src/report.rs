@@ -1,0 +1,273 @@
+//! The results: one JSON document per day in bench/results/, and the same
+//! figures as a table on stdout.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use crate::callgrind::Instructions;
+use crate::cost::Cost;
+use crate::discover::Kind;
+use crate::handlers::HandlerLatency;
+use crate::size::Size;
+use crate::stats::Summary;
+
+/// Everything one `rightnow-bench run` measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// UTC date of the run: the file's name.
+    pub date: String,
+    /// `git rev-parse HEAD`, and whether the tree had changes on top.
+    pub commit: Option<String>,
+    pub dirty: bool,
+    pub machine: Machine,
+    /// Timed cold runs per binary and event (after one untimed warm-up).
+    pub runs: usize,
+    pub binaries: Vec<BinaryReport>,
+    pub handlers: Vec<HandlerLatency>,
+    pub assumptions: Vec<String>,
+    /// What was skipped, and why.
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Machine {
+    pub cpu: String,
+    pub cores: usize,
+    pub kernel: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BinaryReport {
+    pub name: String,
+    pub package: String,
+    pub kind: Kind,
+    /// The template's logical id (`None` for the floor).
+    pub function: Option<String>,
+    pub size: Size,
+    /// Init over every run of the binary, all events together (init does
+    /// not depend on the event).
+    pub init_ms: Summary,
+    /// Median init over the floor's median init, from the same run.
+    pub init_vs_floor: Option<f64>,
+    pub events: Vec<EventReport>,
+    pub instructions: Option<Instructions>,
+    /// From the headline (first) event's durations.
+    pub cost: Option<Cost>,
+    pub architecture: Option<String>,
+    pub http: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EventReport {
+    pub event: String,
+    pub init_ms: Summary,
+    pub first_invoke_ms: Summary,
+    pub warm_invoke_ms: Summary,
+    pub peak_rss_kib: Summary,
+}
+
+impl BinaryReport {
+    /// Highest peak RSS over every run.
+    pub fn peak_rss_kib(&self) -> f64 {
+        self.events
+            .iter()
+            .map(|e| e.peak_rss_kib.max)
+            .fold(0.0, f64::max)
+    }
+}
+
+impl Report {
+    /// Writes `<dir>/<date>.json` (through a temporary file, so a failed
+    /// run never leaves half a file).
+    pub fn write_json(&self, dir: &Path) -> Result<PathBuf> {
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join(format!("{}.json", self.date));
+        let tmp = dir.join(format!("{}.json.tmp", self.date));
+        let json = serde_json::to_string_pretty(self)?;
+        std::fs::write(&tmp, json + "\n").with_context(|| format!("writing {}", tmp.display()))?;
+        std::fs::rename(&tmp, &path)?;
+        Ok(path)
+    }
+
+    /// The figures as plain-text tables.
+    pub fn table(&self) -> String {
+        let mut t = String::new();
+        let _ = writeln!(
+            t,
+            "rightnow-bench {} · commit {}{} · {} · {} cores · {} timed runs per row",
+            self.date,
+            self.commit
+                .as_deref()
+                .map_or("?", |c| &c[..c.len().min(10)]),
+            if self.dirty { " (dirty)" } else { "" },
+            self.machine.cpu,
+            self.machine.cores,
+            self.runs
+        );
+
+        let _ = writeln!(
+            t,
+            "\ncold start, per binary (ms: median / p90; ratio of medians to the floor's)"
+        );
+        let _ = writeln!(
+            t,
+            "{:<14} {:>15} {:>8} {:>13} {:>14} {:>10} {:>10} {:>10} {:>9}",
+            "binary",
+            "init",
+            "vs floor",
+            "Ir init",
+            "Ir init+1st",
+            "bootstrap",
+            "stripped",
+            "zip",
+            "peak RSS"
+        );
+        for b in &self.binaries {
+            let (ir_init, ir_full) = b
+                .instructions
+                .as_ref()
+                .map_or(("-".to_owned(), "-".to_owned()), |i| {
+                    (millions(i.init), millions(i.init_and_first_invoke))
+                });
+            let _ = writeln!(
+                t,
+                "{:<14} {:>15} {:>8} {:>13} {:>14} {:>10} {:>10} {:>10} {:>9}",
+                b.name,
+                med_p90(&b.init_ms),
+                b.init_vs_floor.map_or("-".into(), |r| format!("{r:.2}x")),
+                ir_init,
+                ir_full,
+                kib(b.size.bootstrap_bytes),
+                kib(b.size.stripped_bytes),
+                kib(b.size.zip_bytes),
+                format!("{:.1} MiB", b.peak_rss_kib() / 1024.0),
+            );
+        }
+
+        let _ = writeln!(
+            t,
+            "\nper event (ms: median / p90; first invoke = exec -> first response, warm = 2nd event alone)"
+        );
+        let _ = writeln!(
+            t,
+            "{:<14} {:<16} {:>15} {:>15} {:>15} {:>9}",
+            "binary", "event", "init", "first invoke", "warm invoke", "peak RSS"
+        );
+        for b in &self.binaries {
+            for e in &b.events {
+                let _ = writeln!(
+                    t,
+                    "{:<14} {:<16} {:>15} {:>15} {:>15} {:>9}",
+                    b.name,
+                    e.event,
+                    med_p90(&e.init_ms),
+                    med_p90(&e.first_invoke_ms),
+                    med_p90(&e.warm_invoke_ms),
+                    format!("{:.1} MiB", e.peak_rss_kib.median / 1024.0),
+                );
+            }
+        }
+
+        let _ = writeln!(
+            t,
+            "\ncost per 1M invocations (headline event; durations above)"
+        );
+        let _ = writeln!(
+            t,
+            "{:<14} {:<16} {:>7} {:>8} {:>5} {:>10} {:>10}",
+            "function", "event", "memory", "arch", "http", "all cold", "all warm"
+        );
+        for b in &self.binaries {
+            let (Some(c), Some(e)) = (&b.cost, b.events.first()) else {
+                continue;
+            };
+            let _ = writeln!(
+                t,
+                "{:<14} {:<16} {:>4} MB {:>8} {:>5} {:>10} {:>10}",
+                b.name,
+                e.event,
+                c.memory_mb,
+                b.architecture.as_deref().unwrap_or("-"),
+                if b.http { "yes" } else { "no" },
+                format!("${:.4}", c.per_million_cold),
+                format!("${:.4}", c.per_million_warm),
+            );
+        }
+
+        if !self.handlers.is_empty() {
+            let _ = writeln!(
+                t,
+                "\nhandler only (criterion --quick, router on in-memory fakes)"
+            );
+            for h in &self.handlers {
+                let _ = writeln!(
+                    t,
+                    "{:<14} {:<34} {:>10.2} µs",
+                    h.package,
+                    h.name,
+                    h.median_ns / 1e3
+                );
+            }
+        }
+
+        let _ = writeln!(t, "\nassumptions");
+        for a in &self.assumptions {
+            let _ = writeln!(t, "- {a}");
+        }
+        for n in &self.notes {
+            let _ = writeln!(t, "note: {n}");
+        }
+        t
+    }
+}
+
+fn med_p90(s: &Summary) -> String {
+    format!("{:.2} / {:.2}", s.median, s.p90)
+}
+
+fn millions(n: u64) -> String {
+    format!("{:.2} M", n as f64 / 1e6)
+}
+
+fn kib(bytes: u64) -> String {
+    format!("{} KiB", bytes.div_ceil(1024))
+}
+
+/// The machine, for reading figures across runs.
+pub fn machine() -> Machine {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let cpu = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.trim().to_owned())
+        .unwrap_or_else(|| "unknown cpu".into());
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_default();
+    Machine {
+        cpu,
+        cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        kernel,
+    }
+}
+
+/// `git rev-parse HEAD` and whether `git status --porcelain` lists changes
+/// (read-only: the benchmark never changes the repository's history).
+pub fn commit(root: &Path) -> (Option<String>, bool) {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .current_dir(root)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    };
+    let head = git(&["rev-parse", "HEAD"]);
+    let dirty = git(&["status", "--porcelain"]).is_some_and(|s| !s.is_empty());
+    (head, dirty)
+}
