@@ -238,7 +238,12 @@ async fn the_latest_report_pointer_round_trips() {
 }
 
 async fn bucket() -> (aws_sdk_s3::Client, BucketUrls) {
-    let client = rightnow_aws::s3::client(&sdk().await);
+    let sdk = sdk().await;
+    // Path-style: `bucket.127.0.0.1` does not resolve.
+    let config = aws_sdk_s3::config::Builder::from(&sdk)
+        .force_path_style(true)
+        .build();
+    let client = aws_sdk_s3::Client::from_conf(config);
     let name = unique("media");
     client
         .create_bucket()
@@ -246,7 +251,7 @@ async fn bucket() -> (aws_sdk_s3::Client, BucketUrls) {
         .send()
         .await
         .expect("create bucket");
-    (client.clone(), BucketUrls::new(client, name))
+    (client, BucketUrls::new(&sdk, name).unwrap())
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use rightnow_aws::dynamodb::AppTable;
 use rightnow_aws::eventbridge::EventBus;
-use rightnow_aws::s3::{self, BucketUrls};
+use rightnow_aws::s3::BucketUrls;
 use rightnow_domain::clock::SystemClock;
 use site_api::Services;
 
@@ -21,9 +21,8 @@ async fn main() -> Result<(), lambda_http::Error> {
     // request does not need.
     let sdk = rightnow_aws::config::load().await;
     let table = Arc::new(AppTable::from_env(&sdk)?);
-    let s3 = s3::client(&sdk);
-    let media = Arc::new(BucketUrls::from_env(s3.clone(), "MEDIA_BUCKET")?);
-    let reports = Arc::new(BucketUrls::from_env(s3, "REPORTS_BUCKET")?);
+    let media = Arc::new(BucketUrls::from_env(&sdk, "MEDIA_BUCKET")?);
+    let reports = Arc::new(BucketUrls::from_env(&sdk, "REPORTS_BUCKET")?);
     let bus = Arc::new(EventBus::from_env(&sdk)?);
 
     let services = Services::new(table, media, reports, bus, Arc::new(SystemClock));
