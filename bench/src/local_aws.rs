@@ -13,7 +13,6 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use aws_config::Region;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
     ProjectionType, ScalarAttributeType, TableStatus,
@@ -115,14 +114,7 @@ struct Clients {
 
 impl Clients {
     async fn new(endpoint: &str) -> Self {
-        let sdk = rightnow_aws::config::loader()
-            .endpoint_url(endpoint)
-            .region(Region::new(REGION))
-            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-                "test", "test", None, None, "bench",
-            ))
-            .load()
-            .await;
+        let sdk = rightnow_infra::ministack::sdk_config(endpoint).await;
         let s3 = aws_sdk_s3::config::Builder::from(&sdk)
             .force_path_style(true)
             .build();

@@ -2,7 +2,7 @@
 //! every Lambda binary of the workspace (see the crate docs in lib.rs).
 //!
 //! ```text
-//! rightnow-bench run [--runs N] [--no-build] [--no-callgrind] [--no-handlers] [--out DIR]
+//! rightnow-bench run [--runs N] [--no-build] [--no-callgrind] [--no-handlers] [--out DIR] [--env KEY=VALUE]
 //! rightnow-bench smoke [--runs N]
 //! ```
 
@@ -13,7 +13,7 @@ use anyhow::{Context, Result, bail};
 use rightnow_bench::Options;
 
 const USAGE: &str = "\
-usage: rightnow-bench run [--runs N] [--no-build] [--no-callgrind] [--no-handlers] [--out DIR]
+usage: rightnow-bench run [--runs N] [--no-build] [--no-callgrind] [--no-handlers] [--out DIR] [--env KEY=VALUE]
        rightnow-bench smoke [--runs N]
 
 run    builds every function under functions/ and the floor with cargo-lambda
@@ -49,6 +49,11 @@ fn real_main() -> Result<()> {
             "--no-callgrind" => opts.callgrind = false,
             "--no-handlers" => opts.handlers = false,
             "--out" => opts.out = Some(PathBuf::from(args.next().context("--out needs a dir")?)),
+            "--env" => {
+                let kv = args.next().context("--env needs KEY=VALUE")?;
+                let (k, v) = kv.split_once('=').context("--env needs KEY=VALUE")?;
+                opts.env.push((k.to_owned(), v.to_owned()));
+            }
             other => bail!("unknown argument {other}\n{USAGE}"),
         }
     }

@@ -24,6 +24,9 @@ pub struct Options {
     pub handlers: bool,
     /// Where the JSON and SVG go (default bench/results).
     pub out: Option<PathBuf>,
+    /// Variables set on every function over the template's, e.g.
+    /// `WARM_UP_CONNECTIONS=false` to measure init without the warm-up.
+    pub env: Vec<(String, String)>,
 }
 
 impl Default for Options {
@@ -34,6 +37,7 @@ impl Default for Options {
             callgrind: true,
             handlers: true,
             out: None,
+            env: Vec::new(),
         }
     }
 }
@@ -79,7 +83,7 @@ pub async fn run(opts: &Options) -> Result<Report> {
     // The local AWS lives until the end of the function: the processes
     // measured below call it.
     let aws = start_local_aws(&template, &specs).await?;
-    let targets = targets(&ws, &specs, aws.as_ref())?;
+    let targets = targets(&ws, &specs, aws.as_ref(), &opts.env)?;
 
     eprintln!(
         "cold runs: {} timed (+1 warm-up) per binary and event, interleaved",
@@ -160,7 +164,7 @@ pub async fn smoke(runs: usize) -> Result<Smoke> {
     let ws = discover::workspace(&rightnow_infra::tools::workspace_root())?;
     let floor = ws.floor().context("no floor package")?.clone();
     discover::build(&ws, &[&floor])?;
-    let targets = targets(&ws, &[(floor, None)], None)?;
+    let targets = targets(&ws, &[(floor, None)], None, &[])?;
     let samples = cold_runs(&targets, runs.max(1)).await?;
     let s = &samples[0][0];
     let series = |f: fn(&ColdSample) -> f64| Summary::of(&s.iter().map(f).collect::<Vec<_>>());
@@ -213,6 +217,7 @@ fn targets(
     ws: &Workspace,
     specs: &[(Binary, Option<FunctionSpec>)],
     aws: Option<&LocalAws>,
+    overrides: &[(String, String)],
 ) -> Result<Vec<Target>> {
     let logs = ws.scratch().join("logs");
     std::fs::create_dir_all(&logs)?;
@@ -231,6 +236,10 @@ fn targets(
             };
             if let Some(aws) = aws {
                 env.push(("AWS_ENDPOINT_URL".into(), aws.endpoint()));
+            }
+            if spec.is_some() {
+                env.retain(|(k, _)| !overrides.iter().any(|(o, _)| o == k));
+                env.extend(overrides.iter().cloned());
             }
             let log = logs.join(format!("{}.log", bin.name));
             let _ = std::fs::remove_file(&log);

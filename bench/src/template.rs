@@ -273,7 +273,12 @@ Resources:
             .expect("site-api is in the template");
         let vars: Vec<_> = api.env.iter().map(|(k, _)| k.as_str()).collect();
         assert!(vars.contains(&"TABLE_NAME"), "{vars:?}");
-        assert!(api.env.iter().all(|(_, v)| v.resource().is_some()));
+        // Resources by reference; settings (WARM_UP_CONNECTIONS) as literals.
+        assert!(
+            api.env
+                .iter()
+                .all(|(_, v)| v.resource().is_some() || matches!(v, EnvValue::Literal(_)))
+        );
         assert!(api.http);
     }
 }

@@ -12,7 +12,6 @@
 use std::collections::HashMap;
 
 use anyhow::{Context, Result};
-use aws_config::Region;
 use aws_sdk_apigatewayv2::types::IntegrationType;
 
 use crate::ministack::{ACCOUNT, MiniStack, REGION};
@@ -31,18 +30,7 @@ impl Clients {
     }
 
     pub async fn for_endpoint(endpoint: &str) -> Self {
-        let sdk = rightnow_aws::config::loader()
-            .endpoint_url(endpoint)
-            .region(Region::new(REGION))
-            .credentials_provider(aws_sdk_lambda::config::Credentials::new(
-                "test",
-                "test",
-                None,
-                None,
-                "ministack",
-            ))
-            .load()
-            .await;
+        let sdk = crate::ministack::sdk_config(endpoint).await;
         Self {
             cloudformation: aws_sdk_cloudformation::Client::new(&sdk),
             apigateway: aws_sdk_apigatewayv2::Client::new(&sdk),

@@ -115,10 +115,33 @@ impl MiniStack {
         ]
     }
 
+    /// An SDK config for this MiniStack: its endpoint, its region, and the
+    /// credentials it checks signatures with.
+    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+        sdk_config(&self.endpoint()).await
+    }
+
     /// Stops MiniStack and every process it started.
     pub fn stop(&mut self) {
         self.group.stop();
     }
+}
+
+/// An SDK config for the MiniStack at `endpoint` (MiniStack checks
+/// signatures with the secret `test`).
+pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
+    rightnow_aws::config::loader()
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new(REGION))
+        .credentials_provider(aws_sdk_lambda::config::Credentials::new(
+            "test",
+            "test",
+            None,
+            None,
+            "ministack",
+        ))
+        .load()
+        .await
 }
 
 /// One MiniStack for this test process, started on first use on a free

@@ -11,7 +11,7 @@ mod routes;
 
 use std::sync::OnceLock;
 
-use rightnow_infra::ministack::{self, REGION};
+use rightnow_infra::ministack;
 use rightnow_infra::stack::{self, BuildMode, Stack};
 
 /// The stack, deployed on first use.
@@ -34,16 +34,5 @@ pub fn stack() -> &'static Stack {
 
 /// SDK config for checking state behind the API's back.
 pub async fn sdk() -> aws_config::SdkConfig {
-    rightnow_aws::config::loader()
-        .endpoint_url(ministack::shared().endpoint())
-        .region(aws_config::Region::new(REGION))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "test",
-            "test",
-            None,
-            None,
-            "ministack",
-        ))
-        .load()
-        .await
+    ministack::shared().sdk_config().await
 }

@@ -350,6 +350,20 @@ impl ReportIndex for AppTable {
 }
 
 impl AppTable {
+    /// A GetItem of a key that never exists: the cheapest call that opens
+    /// a connection to DynamoDB, for [`crate::config::warm_up`]. Its outcome
+    /// does not matter.
+    pub async fn touch(&self) {
+        let _ = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key("WARMUP".into(), "WARMUP")))
+            .projection_expression("pk")
+            .send()
+            .await;
+    }
+
     /// Points `REPORT/LATEST` at a report. batch-report's write; here so the
     /// item's shape is defined once, beside its reader.
     pub async fn set_latest_report(&self, pointer: &ReportPointer) -> PortResult<()> {

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_config::{Region, SdkConfig};
+use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
     ProjectionType, ScalarAttributeType,
@@ -25,20 +25,7 @@ use time::macros::{date, datetime};
 use ulid::Ulid;
 
 async fn sdk() -> SdkConfig {
-    let ms = ministack::shared();
-    rightnow_aws::config::loader()
-        .endpoint_url(ms.endpoint())
-        .region(Region::new(ministack::REGION))
-        // MiniStack checks signatures with the secret "test".
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "test",
-            "test",
-            None,
-            None,
-            "ministack",
-        ))
-        .load()
-        .await
+    ministack::shared().sdk_config().await
 }
 
 fn unique(prefix: &str) -> String {

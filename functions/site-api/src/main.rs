@@ -3,11 +3,17 @@
 
 use std::sync::Arc;
 
+use std::time::Duration;
+
+use rightnow_aws::config;
 use rightnow_aws::dynamodb::AppTable;
 use rightnow_aws::eventbridge::EventBus;
 use rightnow_aws::s3::BucketUrls;
 use rightnow_domain::clock::SystemClock;
 use site_api::Services;
+
+/// The most the warm-up may add to init.
+const WARM_UP_LIMIT: Duration = Duration::from_millis(500);
 
 // One request at a time per sandbox: a single-threaded runtime is enough and
 // starts faster.
@@ -17,10 +23,20 @@ async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
 
     // Clients are built here, once per sandbox, and reused by every request.
-    // Building them opens no connection: nothing at init that the first
-    // request does not need.
-    let sdk = rightnow_aws::config::load().await;
+    // Building them opens no connection and loads no certificate.
+    let sdk = config::load().await;
     let table = Arc::new(AppTable::from_env(&sdk)?);
+    // Deliberate warm-up (the template turns it on): open the connection
+    // to DynamoDB, the first call of nearly every route, while init has the
+    // CPU. S3 URLs are signed locally; events follow a DynamoDB write.
+    if config::warm_up_enabled() {
+        let t = table.clone();
+        config::warm_up(
+            WARM_UP_LIMIT,
+            vec![Box::pin(async move { t.touch().await })],
+        )
+        .await;
+    }
     let media = Arc::new(BucketUrls::from_env(&sdk, "MEDIA_BUCKET")?);
     let reports = Arc::new(BucketUrls::from_env(&sdk, "REPORTS_BUCKET")?);
     let bus = Arc::new(EventBus::from_env(&sdk)?);
