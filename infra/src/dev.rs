@@ -21,8 +21,13 @@ use crate::stack::Stack;
 use crate::template;
 use crate::tools::{path_with_venv, venv_bin, workspace_root};
 
-/// Where `cargo lambda watch` listens.
-pub const WATCH_PORT: u16 = 9000;
+/// Where `cargo lambda watch` listens: `WATCH_PORT`, 9000 by default.
+pub fn watch_port() -> u16 {
+    std::env::var("WATCH_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(9000)
+}
 
 /// MiniStack's proxy mode: a function whose environment has this variable
 /// is not run; MiniStack POSTs each event to the URL instead.
@@ -70,7 +75,7 @@ pub async fn watch_functions(ms: &MiniStack, stack: &Stack) -> Result<ChildGroup
     let mut cmd = Command::new(venv_bin("cargo-lambda"));
     cmd.current_dir(workspace_root())
         .args(["lambda", "watch", "--invoke-address", "127.0.0.1"])
-        .args(["--invoke-port", &WATCH_PORT.to_string()])
+        .args(["--invoke-port", &watch_port().to_string()])
         .arg("--env-file")
         .arg(&env_file)
         .env("PATH", path_with_venv())
@@ -80,7 +85,8 @@ pub async fn watch_functions(ms: &MiniStack, stack: &Stack) -> Result<ChildGroup
 
     for (f, name, mut vars) in deployed {
         let url = format!(
-            "http://127.0.0.1:{WATCH_PORT}/2015-03-31/functions/{}/invocations",
+            "http://127.0.0.1:{}/2015-03-31/functions/{}/invocations",
+            watch_port(),
             f.binary
         );
         vars.insert(PROXY_VAR.to_owned(), url);

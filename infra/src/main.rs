@@ -13,6 +13,7 @@ use anyhow::{Context, Result, bail};
 use rightnow_infra::dev;
 use rightnow_infra::ministack::MiniStack;
 use rightnow_infra::stack::{self, BuildMode};
+use tokio::signal::unix::{SignalKind, signal};
 
 #[tokio::main]
 async fn main() -> Result<()> {
@@ -26,26 +27,37 @@ async fn main() -> Result<()> {
         other => bail!("unknown command {other:?}; use `dev` or `up`"),
     };
 
+    // Take over Ctrl-C before anything starts: a SIGINT during start-up
+    // then stops the foreground step (sam, cargo) and this program returns,
+    // dropping the guards that stop MiniStack and watch, instead of dying
+    // and leaving them behind.
+    let mut interrupt = signal(SignalKind::interrupt()).context("installing the Ctrl-C handler")?;
+
     eprintln!("starting MiniStack on 127.0.0.1:{port}");
     let ms = tokio::task::spawn_blocking(move || MiniStack::start(Some(port))).await??;
-    let build_mode = if watch {
-        BuildMode::Debug
-    } else {
-        BuildMode::Release
+    let startup = async {
+        let build_mode = if watch {
+            BuildMode::Debug
+        } else {
+            BuildMode::Release
+        };
+        let built: PathBuf = tokio::task::block_in_place(|| stack::build(&ms, build_mode))?;
+        let stack = stack::deploy(&ms, &built, "rightnow").await?;
+        let api_url = stack.api_url()?;
+        let watcher = match watch {
+            true => Some(dev::watch_functions(&ms, &stack).await?),
+            false => None,
+        };
+        let door = dev::front_door(site_port, api_url.clone()).await?;
+        anyhow::Ok((api_url, watcher, door))
     };
-    let built: PathBuf = {
-        let ms_ref = &ms;
-        tokio::task::block_in_place(|| stack::build(ms_ref, build_mode))?
+    let (api_url, _watcher, door) = tokio::select! {
+        r = startup => r?,
+        _ = interrupt.recv() => {
+            eprintln!("\nstopping...");
+            return Ok(());
+        }
     };
-    let stack = stack::deploy(&ms, &built, "rightnow").await?;
-    let api_url = stack.api_url()?;
-
-    let _watch = if watch {
-        Some(dev::watch_functions(&ms, &stack).await?)
-    } else {
-        None
-    };
-    let door = dev::front_door(site_port, api_url.clone()).await?;
 
     println!();
     println!("  site        http://127.0.0.1:{site_port}/");
@@ -62,7 +74,7 @@ async fn main() -> Result<()> {
     println!("\nCtrl-C stops everything.");
 
     tokio::select! {
-        r = tokio::signal::ctrl_c() => r.context("waiting for Ctrl-C")?,
+        _ = interrupt.recv() => {}
         r = door => r??,
     }
     eprintln!("\nstopping...");
