@@ -56,6 +56,13 @@ pub async fn run(opts: &Options) -> Result<Report> {
         );
     }
     let mut notes = Vec::new();
+    if !opts.env.is_empty() {
+        let vars: Vec<String> = opts.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        notes.push(format!(
+            "functions ran with {} over the template's environment",
+            vars.join(" ")
+        ));
+    }
     if opts.build {
         let all: Vec<&Binary> = ws.binaries.iter().collect();
         discover::build(&ws, &all)?;
