@@ -2,7 +2,6 @@
 //! API Gateway HTTP API events with the axum router until the sandbox ends.
 
 use std::sync::Arc;
-
 use std::time::Duration;
 
 use rightnow_aws::config;
