@@ -12,6 +12,14 @@ use time::macros::{date, datetime};
 use crate::api::{fresh_slug, get, post, post_json};
 use crate::{sdk, stack};
 
+/// The deployed app table, for checks and writes behind the API's back.
+async fn app_table() -> AppTable {
+    AppTable::new(
+        aws_sdk_dynamodb::Client::new(&sdk().await),
+        stack().output("AppTableName").unwrap(),
+    )
+}
+
 #[tokio::test]
 async fn a_visitor_views_a_page_and_comments() {
     let slug = fresh_slug("journey");
@@ -129,10 +137,7 @@ async fn an_approved_video_gets_a_playback_url() {
     .await;
     let id = ticket.json["id"].as_str().unwrap().to_owned();
     // What video-moderation will do; here, behind the API's back.
-    let table = AppTable::new(
-        aws_sdk_dynamodb::Client::new(&sdk().await),
-        stack().output("AppTableName").unwrap(),
-    );
+    let table = app_table().await;
     table
         .client()
         .update_item()
@@ -155,10 +160,7 @@ async fn an_approved_video_gets_a_playback_url() {
 
 #[tokio::test]
 async fn the_latest_report_once_one_exists() {
-    let table = AppTable::new(
-        aws_sdk_dynamodb::Client::new(&sdk().await),
-        stack().output("AppTableName").unwrap(),
-    );
+    let table = app_table().await;
     // batch-report's write, until batch-report exists.
     table
         .set_latest_report(&ReportPointer {

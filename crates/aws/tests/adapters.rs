@@ -81,6 +81,25 @@ async fn table() -> AppTable {
     AppTable::new(client, name)
 }
 
+/// An item as stored, read behind the adapter's back.
+async fn raw_item(
+    t: &AppTable,
+    pk: &str,
+    sk: &str,
+) -> std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> {
+    use aws_sdk_dynamodb::types::AttributeValue::S;
+    t.client()
+        .get_item()
+        .table_name(t.table())
+        .key("pk", S(pk.into()))
+        .key("sk", S(sk.into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap_or_else(|| panic!("no item {pk}/{sk}"))
+}
+
 fn slug(s: &str) -> Slug {
     Slug::parse(s).unwrap()
 }
@@ -111,22 +130,7 @@ async fn views_count_atomically_and_per_day() {
     assert_eq!(totals, (1..=10).collect::<Vec<_>>());
     assert_eq!(t.views(&slug("home")).await.unwrap(), Some(10));
 
-    let out = t
-        .client()
-        .get_item()
-        .table_name(t.table())
-        .key(
-            "pk",
-            aws_sdk_dynamodb::types::AttributeValue::S("DAY#2026-11-27".into()),
-        )
-        .key(
-            "sk",
-            aws_sdk_dynamodb::types::AttributeValue::S("PAGE#home".into()),
-        )
-        .send()
-        .await
-        .unwrap();
-    let item = out.item.expect("the day's activity item");
+    let item = raw_item(&t, "DAY#2026-11-27", "PAGE#home").await;
     assert_eq!(item["views"].as_n().unwrap(), "10");
     assert!(item.contains_key("expiresAt"));
 }
@@ -169,24 +173,8 @@ async fn comments_page_newest_first_across_cursors() {
     assert_eq!(seen, ["c4", "c3", "c2", "c1", "c0"]);
     assert!(t.list(&slug("nowhere"), 2, None).await.unwrap().is_none());
 
-    // The page and the day count the comments too.
-    let page = t
-        .client()
-        .get_item()
-        .table_name(t.table())
-        .key(
-            "pk",
-            aws_sdk_dynamodb::types::AttributeValue::S("PAGE#home".into()),
-        )
-        .key(
-            "sk",
-            aws_sdk_dynamodb::types::AttributeValue::S("PAGE".into()),
-        )
-        .send()
-        .await
-        .unwrap()
-        .item
-        .unwrap();
+    // The page counts the comments too.
+    let page = raw_item(&t, "PAGE#home", "PAGE").await;
     assert_eq!(page["comments"].as_n().unwrap(), "5");
 }
 
