@@ -11,7 +11,7 @@ MINISTACK_VERSION := 1.5.33
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup dev up test test-fast lint fmt build build-arm64 deploy invoke bench clean
+.PHONY: apt-tools setup dev up test test-fast lint fmt build build-arm64 deploy invoke bench clean
 
 ## setup: install the pinned tools into .venv (idempotent)
 setup: $(VENV)/.installed
@@ -23,8 +23,21 @@ $(VENV)/.installed: infra/requirements.txt Makefile
 	$(BIN)/pip install --quiet -r infra/requirements.txt
 	# MiniStack pins an older botocore than sam accepts; it runs on sam's.
 	$(BIN)/pip install --quiet --no-deps ministack==$(MINISTACK_VERSION)
+	$(MAKE) --no-print-directory apt-tools
 	@touch $@
 	@echo "setup: tools installed in $(VENV)"
+
+## apt-tools: Debian's wrk (the benchmark's load generator, also used by its
+## smoke test) and valgrind (instruction counts), if missing
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_TOOLS := wrk valgrind
+apt-tools:
+	@missing=""; for t in $(APT_TOOLS); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing (apt)"; \
+		$(SUDO) apt-get install -y --no-install-recommends $$missing >/dev/null \
+		|| { $(SUDO) apt-get update >/dev/null && $(SUDO) apt-get install -y --no-install-recommends $$missing >/dev/null; }; \
+	fi
 
 ## dev: the whole app on this machine; edits to functions reload; Ctrl-C stops all
 dev: setup

@@ -73,8 +73,9 @@ async fn phase(target: &Target, event: Option<&Event>, dir: &Path) -> Result<u64
     } else {
         "init"
     };
-    let out = dir.join(format!("{}-{label}.out", target.name()));
-    let vg_log = dir.join(format!("{}-{label}.log", target.name()));
+    let file = target.label().replace([' ', '(', ')'], "-");
+    let out = dir.join(format!("{file}-{label}.out"));
+    let vg_log = dir.join(format!("{file}-{label}.log"));
     let _ = std::fs::remove_file(&out);
     let invocations = event
         .map(|e| Invocation {

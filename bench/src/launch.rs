@@ -35,11 +35,22 @@ pub struct Target {
     pub events: Vec<Event>,
     /// Where the process's stdout and stderr go.
     pub log: PathBuf,
+    /// What sets this target apart from another of the same binary
+    /// (`no warm-up`), if anything.
+    pub variant: Option<String>,
 }
 
 impl Target {
     pub fn name(&self) -> &str {
         &self.binary.name
+    }
+
+    /// The name in reports: `site-api`, or `site-api (no warm-up)`.
+    pub fn label(&self) -> String {
+        match &self.variant {
+            Some(v) => format!("{} ({v})", self.name()),
+            None => self.name().to_owned(),
+        }
     }
 
     /// The invoke deadline Lambda would give: the template's Timeout.

@@ -20,6 +20,9 @@
 //! - [`size`]: the bootstrap, stripped and zipped.
 //! - [`cost`]: dollars per million invocations from the measured durations.
 //! - [`handlers`]: the criterion benches of the functions' routers.
+//! - [`latency`]: warm latency of every HTTP route under load, through the
+//!   local gateway and directly, with [`requests`] (what to send, from the
+//!   sample events) and [`wrk`] (the load generator).
 //! - [`report`] and [`plot`]: the JSON, the table and the SVG.
 //! - [`run`]: the whole benchmark (`run`) and its quick self-check (`smoke`).
 
@@ -28,14 +31,18 @@ pub mod cold;
 pub mod cost;
 pub mod discover;
 pub mod handlers;
+pub mod latency;
 pub mod launch;
 pub mod local_aws;
 pub mod plot;
 pub mod report;
+pub mod requests;
 pub mod run;
 pub mod runtime_api;
 pub mod size;
 pub mod stats;
 pub mod template;
+pub mod tls;
+pub mod wrk;
 
 pub use run::{Options, run, smoke};

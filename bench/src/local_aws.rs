@@ -67,6 +67,11 @@ impl LocalAws {
         self.ministack.endpoint()
     }
 
+    /// Where MiniStack listens, for a proxy in front of it.
+    pub fn address(&self) -> std::net::SocketAddr {
+        (std::net::Ipv4Addr::LOCALHOST, self.ministack.port()).into()
+    }
+
     /// The function's environment variables with their resources resolved
     /// to the ones made here. A variable naming something this module does
     /// not create is an error: better no figure than a figure of a

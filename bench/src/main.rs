@@ -2,7 +2,7 @@
 //! every Lambda binary of the workspace (see the crate docs in lib.rs).
 //!
 //! ```text
-//! rightnow-bench run [--runs N] [--no-build] [--no-callgrind] [--no-handlers] [--out DIR] [--env KEY=VALUE]
+//! rightnow-bench run [--runs N] [--no-build] [--no-callgrind] [--no-handlers] [--no-latency] [--plain-http] [--concurrency N] [--seconds S] [--out DIR] [--env KEY=VALUE]
 //! rightnow-bench smoke [--runs N]
 //! ```
 
@@ -13,13 +13,15 @@ use anyhow::{Context, Result, bail};
 use rightnow_bench::Options;
 
 const USAGE: &str = "\
-usage: rightnow-bench run [--runs N] [--no-build] [--no-callgrind] [--no-handlers] [--out DIR] [--env KEY=VALUE]
+usage: rightnow-bench run [--runs N] [--no-build] [--no-callgrind] [--no-handlers] [--no-latency] [--plain-http] [--concurrency N] [--seconds S] [--out DIR] [--env KEY=VALUE]
        rightnow-bench smoke [--runs N]
 
 run    builds every function under functions/ and the floor with cargo-lambda
        (release), times N cold starts of each (default 20), counts their
        instructions with callgrind, weighs them, prices them, runs the
-       handler benches, and writes bench/results/<date>.json and .svg
+       handler benches, deploys the stack on MiniStack and loads every HTTP
+       route with wrk (through the gateway and directly; --concurrency 2,
+       --seconds 10 per route), and writes bench/results/<date>.json and .svg
 smoke  a few cold starts of the floor alone; fails unless it measured something";
 
 fn main() -> ExitCode {
@@ -48,6 +50,17 @@ fn real_main() -> Result<()> {
             "--no-build" => opts.build = false,
             "--no-callgrind" => opts.callgrind = false,
             "--no-handlers" => opts.handlers = false,
+            "--no-latency" => opts.latency = false,
+            "--plain-http" => opts.tls = false,
+            "--concurrency" => {
+                let n = args.next().context("--concurrency needs a number")?;
+                opts.load.concurrency = n.parse().with_context(|| format!("--concurrency {n}"))?;
+            }
+            "--seconds" => {
+                let n = args.next().context("--seconds needs a number")?;
+                let s: u64 = n.parse().with_context(|| format!("--seconds {n}"))?;
+                opts.load.duration = std::time::Duration::from_secs(s.max(1));
+            }
             "--out" => opts.out = Some(PathBuf::from(args.next().context("--out needs a dir")?)),
             "--env" => {
                 let kv = args.next().context("--env needs KEY=VALUE")?;

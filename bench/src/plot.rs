@@ -119,6 +119,35 @@ pub fn svg(report: &Report) -> String {
             .map(|b| bar(b.name.clone(), b.peak_rss_kib() / 1024.0, None, 0))
             .collect(),
     });
+    for f in &report.latency {
+        let title = |how: &str| {
+            format!(
+                "{}: warm latency {how}, {} connections (p50, p99 whisker)",
+                f.binary, f.concurrency
+            )
+        };
+        panels.push(Panel {
+            title: title("through the local API Gateway"),
+            unit: "ms",
+            bars: f
+                .routes
+                .iter()
+                .map(|r| bar(r.route.clone(), r.gateway.p50_ms, Some(r.gateway.p99_ms), 0))
+                .collect(),
+        });
+        panels.push(Panel {
+            title: title("directly (cargo lambda's Invoke API)"),
+            unit: "ms",
+            bars: f
+                .routes
+                .iter()
+                .filter_map(|r| {
+                    let d = r.direct.as_ref()?;
+                    Some(bar(r.route.clone(), d.p50_ms, Some(d.p99_ms), 1))
+                })
+                .collect(),
+        });
+    }
     if !report.handlers.is_empty() {
         panels.push(Panel {
             title: "Handler only: router on in-memory fakes (criterion median)".into(),

@@ -11,6 +11,7 @@ use crate::callgrind::Instructions;
 use crate::cost::Cost;
 use crate::discover::Kind;
 use crate::handlers::HandlerLatency;
+use crate::latency::FunctionLatency;
 use crate::size::Size;
 use crate::stats::Summary;
 
@@ -27,6 +28,11 @@ pub struct Report {
     pub runs: usize,
     pub binaries: Vec<BinaryReport>,
     pub handlers: Vec<HandlerLatency>,
+    /// Warm latency under load, per HTTP function (empty with
+    /// `--no-latency`).
+    pub latency: Vec<FunctionLatency>,
+    /// What each function's connection warm-up costs and saves.
+    pub warm_up: Vec<WarmUpEffect>,
     pub assumptions: Vec<String>,
     /// What was skipped, and why.
     pub notes: Vec<String>,
@@ -41,7 +47,9 @@ pub struct Machine {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BinaryReport {
+    /// The binary's name, with its variant: `site-api (no warm-up)`.
     pub name: String,
+    pub variant: Option<String>,
     pub package: String,
     pub kind: Kind,
     /// The template's logical id (`None` for the floor).
@@ -65,8 +73,52 @@ pub struct EventReport {
     pub event: String,
     pub init_ms: Summary,
     pub first_invoke_ms: Summary,
+    /// The first event alone: first invoke minus init, run by run.
+    pub first_event_ms: Summary,
     pub warm_invoke_ms: Summary,
     pub peak_rss_kib: Summary,
+}
+
+/// A function measured with and without its connection warm-up, in the
+/// same run: medians of the headline event.
+#[derive(Debug, Clone, Serialize)]
+pub struct WarmUpEffect {
+    pub binary: String,
+    pub event: String,
+    pub init_ms_without: f64,
+    pub init_ms_with: f64,
+    pub first_event_ms_without: f64,
+    pub first_event_ms_with: f64,
+    /// exec → first response, what the first user of a sandbox waits.
+    pub first_response_ms_without: f64,
+    pub first_response_ms_with: f64,
+}
+
+/// Pairs each binary measured as deployed with its `no warm-up` variant.
+pub fn warm_up_effects(binaries: &[BinaryReport]) -> Vec<WarmUpEffect> {
+    let mut out = Vec::new();
+    for with in binaries.iter().filter(|b| b.variant.is_none()) {
+        let Some(without) = binaries
+            .iter()
+            .find(|b| b.package == with.package && b.variant.as_deref() == Some("no warm-up"))
+        else {
+            continue;
+        };
+        let (Some(w), Some(wo)) = (with.events.first(), without.events.first()) else {
+            continue;
+        };
+        out.push(WarmUpEffect {
+            binary: with.name.clone(),
+            event: w.event.clone(),
+            init_ms_without: wo.init_ms.median,
+            init_ms_with: w.init_ms.median,
+            first_event_ms_without: wo.first_event_ms.median,
+            first_event_ms_with: w.first_event_ms.median,
+            first_response_ms_without: wo.first_invoke_ms.median,
+            first_response_ms_with: w.first_invoke_ms.median,
+        });
+    }
+    out
 }
 
 impl BinaryReport {
@@ -114,7 +166,7 @@ impl Report {
         );
         let _ = writeln!(
             t,
-            "{:<14} {:>15} {:>8} {:>13} {:>14} {:>10} {:>10} {:>10} {:>9}",
+            "{:<22} {:>15} {:>8} {:>13} {:>14} {:>10} {:>10} {:>10} {:>9}",
             "binary",
             "init",
             "vs floor",
@@ -134,7 +186,7 @@ impl Report {
                 });
             let _ = writeln!(
                 t,
-                "{:<14} {:>15} {:>8} {:>13} {:>14} {:>10} {:>10} {:>10} {:>9}",
+                "{:<22} {:>15} {:>8} {:>13} {:>14} {:>10} {:>10} {:>10} {:>9}",
                 b.name,
                 med_p90(&b.init_ms),
                 b.init_vs_floor.map_or("-".into(), |r| format!("{r:.2}x")),
@@ -153,14 +205,14 @@ impl Report {
         );
         let _ = writeln!(
             t,
-            "{:<14} {:<16} {:>15} {:>15} {:>15} {:>9}",
+            "{:<22} {:<16} {:>15} {:>15} {:>15} {:>9}",
             "binary", "event", "init", "first invoke", "warm invoke", "peak RSS"
         );
         for b in &self.binaries {
             for e in &b.events {
                 let _ = writeln!(
                     t,
-                    "{:<14} {:<16} {:>15} {:>15} {:>15} {:>9}",
+                    "{:<22} {:<16} {:>15} {:>15} {:>15} {:>9}",
                     b.name,
                     e.event,
                     med_p90(&e.init_ms),
@@ -177,7 +229,7 @@ impl Report {
         );
         let _ = writeln!(
             t,
-            "{:<14} {:<16} {:>7} {:>8} {:>5} {:>10} {:>10}",
+            "{:<22} {:<16} {:>7} {:>8} {:>5} {:>10} {:>10}",
             "function", "event", "memory", "arch", "http", "all cold", "all warm"
         );
         for b in &self.binaries {
@@ -186,7 +238,7 @@ impl Report {
             };
             let _ = writeln!(
                 t,
-                "{:<14} {:<16} {:>4} MB {:>8} {:>5} {:>10} {:>10}",
+                "{:<22} {:<16} {:>4} MB {:>8} {:>5} {:>10} {:>10}",
                 b.name,
                 e.event,
                 c.memory_mb,
@@ -197,6 +249,33 @@ impl Report {
             );
         }
 
+        if !self.warm_up.is_empty() {
+            let _ = writeln!(
+                t,
+                "\nconnection warm-up at init (headline event, medians, ms)"
+            );
+            let _ = writeln!(
+                t,
+                "{:<14} {:<16} {:>17} {:>17} {:>17}",
+                "binary", "event", "init", "first event", "first response"
+            );
+            for w in &self.warm_up {
+                let pair = |off: f64, on: f64| format!("{off:.2} → {on:.2}");
+                let _ = writeln!(
+                    t,
+                    "{:<14} {:<16} {:>17} {:>17} {:>17}",
+                    w.binary,
+                    w.event,
+                    pair(w.init_ms_without, w.init_ms_with),
+                    pair(w.first_event_ms_without, w.first_event_ms_with),
+                    pair(w.first_response_ms_without, w.first_response_ms_with),
+                );
+            }
+            let _ = writeln!(t, "(without → with the warm-up)");
+        }
+        for f in &self.latency {
+            self.latency_table(&mut t, f);
+        }
         if !self.handlers.is_empty() {
             let _ = writeln!(
                 t,
@@ -221,6 +300,58 @@ impl Report {
             let _ = writeln!(t, "note: {n}");
         }
         t
+    }
+}
+
+impl Report {
+    /// Warm latency of one function: gateway, direct and handler-only side
+    /// by side, per route.
+    fn latency_table(&self, t: &mut String, f: &FunctionLatency) {
+        let _ = writeln!(
+            t,
+            "\nwarm latency of {} under load ({} connections, {} s per route; ms: p50 / p99)",
+            f.binary, f.concurrency, f.duration_s
+        );
+        let _ = writeln!(
+            t,
+            "{:<34} {:>6} {:>17} {:>7} {:>15} {:>7} {:>9}",
+            "route", "status", "gateway", "req/s", "direct", "req/s", "handler"
+        );
+        for r in &f.routes {
+            let handler = self
+                .handlers
+                .iter()
+                .find(|h| h.package == f.binary && h.name == r.route)
+                .map_or("-".into(), |h| format!("{:.1} µs", h.median_ns / 1e3));
+            let (direct, direct_rps) = r.direct.as_ref().map_or(("-".into(), "-".into()), |d| {
+                (
+                    format!("{:.2} / {:.2}", d.p50_ms, d.p99_ms),
+                    format!("{:.0}", d.per_second),
+                )
+            });
+            let _ = writeln!(
+                t,
+                "{:<34} {:>6} {:>17} {:>7.0} {:>15} {:>7} {:>9}",
+                r.route,
+                r.status,
+                format!("{:.2} / {:.2}", r.gateway.p50_ms, r.gateway.p99_ms),
+                r.gateway.per_second,
+                direct,
+                direct_rps,
+                handler
+            );
+        }
+        let mib =
+            |k: Option<u64>| k.map_or("-".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
+        let _ = writeln!(
+            t,
+            "peak RSS under load: {} through the gateway, {} direct",
+            mib(f.peak_rss_kib_gateway),
+            mib(f.peak_rss_kib_direct)
+        );
+        for u in &f.unmeasured {
+            let _ = writeln!(t, "not measured (no sample event): {u}");
+        }
     }
 }
 

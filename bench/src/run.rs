@@ -1,16 +1,20 @@
 //! The whole benchmark, and the smoke check `make test` runs.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
 use crate::cold::{self, ColdSample};
 use crate::discover::{self, Binary, Kind, Workspace};
+use crate::latency::{self, DirectPath, Fronted};
 use crate::launch::{self, Target};
 use crate::local_aws::{self, LocalAws};
 use crate::report::{self, BinaryReport, EventReport, Report};
 use crate::stats::Summary;
 use crate::template::{self, FunctionSpec, Template};
+use crate::tls::TlsTerminator;
+use crate::wrk::{self, LoadStats};
 use crate::{callgrind, cost, handlers, plot, size};
 
 /// What `rightnow-bench run` does.
@@ -22,6 +26,12 @@ pub struct Options {
     pub build: bool,
     pub callgrind: bool,
     pub handlers: bool,
+    /// Warm latency of the HTTP routes under load (deploys the stack).
+    pub latency: bool,
+    pub load: latency::Options,
+    /// Functions reach the local AWS over TLS, through [`TlsTerminator`]
+    /// (off: plain HTTP, as before the terminator).
+    pub tls: bool,
     /// Where the JSON and SVG go (default bench/results).
     pub out: Option<PathBuf>,
     /// Variables set on every function over the template's, e.g.
@@ -36,6 +46,9 @@ impl Default for Options {
             build: true,
             callgrind: true,
             handlers: true,
+            latency: true,
+            load: latency::Options::default(),
+            tls: true,
             out: None,
             env: Vec::new(),
         }
@@ -90,7 +103,23 @@ pub async fn run(opts: &Options) -> Result<Report> {
     // The local AWS lives until the end of the function: the processes
     // measured below call it.
     let aws = start_local_aws(&template, &specs).await?;
-    let targets = targets(&ws, &specs, aws.as_ref(), &opts.env)?;
+    let tls = match (&aws, opts.tls) {
+        (Some(aws), true) => {
+            let t = TlsTerminator::start(aws.address(), &ws.scratch()).await?;
+            notes.push(format!(
+                "functions reached the local AWS over TLS ({}, CA in AWS_CA_BUNDLE): the first call pays a real handshake",
+                t.endpoint()
+            ));
+            Some(t)
+        }
+        (Some(_), false) => {
+            notes.push("functions reached the local AWS over plain HTTP (--plain-http)".into());
+            None
+        }
+        (None, _) => None,
+    };
+    let targets =
+        with_warm_up_variants(targets(&ws, &specs, aws.as_ref(), tls.as_ref(), &opts.env)?);
 
     eprintln!(
         "cold runs: {} timed (+1 warm-up) per binary and event, interleaved",
@@ -109,7 +138,38 @@ pub async fn run(opts: &Options) -> Result<Report> {
             "valgrind not installed (apt-get install -y valgrind): no instruction counts".into(),
         );
     }
+    drop(tls);
     drop(aws);
+
+    let latency = if opts.latency {
+        let routes = rightnow_infra::template::http_routes(&template.0);
+        let fronted: Vec<Fronted> = specs
+            .iter()
+            .filter_map(|(binary, spec)| {
+                let spec = spec.as_ref().filter(|s| s.http)?;
+                let routes = routes
+                    .iter()
+                    .filter(|r| r.function == spec.logical_id)
+                    .cloned()
+                    .collect();
+                Some(Fronted {
+                    binary,
+                    spec,
+                    routes,
+                })
+            })
+            .collect();
+        let code = specs
+            .iter()
+            .filter_map(|(binary, spec)| {
+                let dir = ws.bootstrap(binary).parent()?.to_path_buf();
+                Some((spec.as_ref()?.logical_id.clone(), dir))
+            })
+            .collect();
+        latency::run(&ws, &code, &fronted, opts.load).await?
+    } else {
+        Vec::new()
+    };
 
     let handlers = if opts.handlers {
         handlers::run(&ws)?
@@ -130,6 +190,8 @@ pub async fn run(opts: &Options) -> Result<Report> {
         b.init_vs_floor = Some(b.init_ms.median / floor_init);
     }
 
+    let warm_up = report::warm_up_effects(&binaries);
+
     let (commit, dirty) = report::commit(&ws.root);
     let report = Report {
         date: time::OffsetDateTime::now_utc().date().to_string(),
@@ -139,6 +201,8 @@ pub async fn run(opts: &Options) -> Result<Report> {
         runs: opts.runs,
         binaries,
         handlers,
+        latency,
+        warm_up,
         assumptions: cost::ASSUMPTIONS.iter().map(|s| s.to_string()).collect(),
         notes,
     };
@@ -162,6 +226,10 @@ pub struct Smoke {
     pub first_invoke_ms: Summary,
     pub warm_invoke_ms: Summary,
     pub peak_rss_kib: Summary,
+    /// The floor under load through cargo lambda's Invoke API, as the
+    /// latency benchmark's direct path drives a function.
+    pub direct: LoadStats,
+    pub direct_peak_rss_kib: u64,
 }
 
 /// The cold-start harness on the floor alone, built with cargo-lambda as
@@ -171,15 +239,33 @@ pub async fn smoke(runs: usize) -> Result<Smoke> {
     let ws = discover::workspace(&rightnow_infra::tools::workspace_root())?;
     let floor = ws.floor().context("no floor package")?.clone();
     discover::build(&ws, &[&floor])?;
-    let targets = targets(&ws, &[(floor, None)], None, &[])?;
+    let targets = targets(&ws, &[(floor, None)], None, None, &[])?;
     let samples = cold_runs(&targets, runs.max(1)).await?;
     let s = &samples[0][0];
     let series = |f: fn(&ColdSample) -> f64| Summary::of(&s.iter().map(f).collect::<Vec<_>>());
+
+    // The latency benchmark's direct path, on the floor: two processes
+    // behind cargo lambda's Invoke API, loaded by wrk for two seconds.
+    let t = &targets[0];
+    let scratch = ws.scratch().join("smoke");
+    let path = DirectPath::start(&ws, t, 2, &scratch).await?;
+    let echo = wrk::Request {
+        method: "POST".into(),
+        url: path.invocations().to_owned(),
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: Some(t.events[0].payload.to_vec()),
+    };
+    let direct = path.load(&echo, Duration::from_secs(2)).await?;
+    let direct_peak_rss_kib = path.peak_rss_kib().context("no RSS of the direct path")?;
+    drop(path);
+
     let smoke = Smoke {
         init_ms: series(|c| c.init_ms).context("no init figures")?,
         first_invoke_ms: series(|c| c.first_invoke_ms).context("no first-invoke figures")?,
         warm_invoke_ms: series(|c| c.warm_invoke_ms).context("no warm figures")?,
         peak_rss_kib: series(|c| c.peak_rss_kib as f64).context("no RSS figures")?,
+        direct,
+        direct_peak_rss_kib,
     };
     for (what, v) in [
         ("init", smoke.init_ms.min),
@@ -194,13 +280,24 @@ pub async fn smoke(runs: usize) -> Result<Smoke> {
     if smoke.first_invoke_ms.min <= smoke.init_ms.min {
         bail!("smoke: the first invoke ended before init did");
     }
+    if smoke.direct.errors > 0 || smoke.direct.p50_ms <= 0.0 || smoke.direct_peak_rss_kib == 0 {
+        bail!(
+            "smoke: the direct path measured nothing useful: {:?}",
+            smoke.direct
+        );
+    }
     println!(
-        "smoke: floor init {:.2} ms, first invoke {:.2} ms, warm {:.3} ms, peak RSS {:.0} KiB ({} runs)",
+        "smoke: floor init {:.2} ms, first invoke {:.2} ms, warm {:.3} ms, peak RSS {:.0} KiB ({} runs); \
+         direct under load p50 {:.2} ms, p99 {:.2} ms, {:.0} req/s, RSS {} KiB",
         smoke.init_ms.median,
         smoke.first_invoke_ms.median,
         smoke.warm_invoke_ms.median,
         smoke.peak_rss_kib.median,
-        s.len()
+        s.len(),
+        smoke.direct.p50_ms,
+        smoke.direct.p99_ms,
+        smoke.direct.per_second,
+        smoke.direct_peak_rss_kib,
     );
     Ok(smoke)
 }
@@ -224,6 +321,7 @@ fn targets(
     ws: &Workspace,
     specs: &[(Binary, Option<FunctionSpec>)],
     aws: Option<&LocalAws>,
+    tls: Option<&TlsTerminator>,
     overrides: &[(String, String)],
 ) -> Result<Vec<Target>> {
     let logs = ws.scratch().join("logs");
@@ -241,8 +339,16 @@ fn targets(
                 (Some(s), None) => local_aws::literals_only(s)
                     .with_context(|| format!("{} needs a local AWS", bin.name))?,
             };
-            if let Some(aws) = aws {
-                env.push(("AWS_ENDPOINT_URL".into(), aws.endpoint()));
+            match (aws, tls) {
+                (Some(_), Some(tls)) => {
+                    env.push(("AWS_ENDPOINT_URL".into(), tls.endpoint()));
+                    env.push((
+                        rightnow_aws::config::CA_BUNDLE_VAR.into(),
+                        tls.ca_bundle().display().to_string(),
+                    ));
+                }
+                (Some(aws), None) => env.push(("AWS_ENDPOINT_URL".into(), aws.endpoint())),
+                (None, _) => {}
             }
             if spec.is_some() {
                 env.retain(|(k, _)| !overrides.iter().any(|(o, _)| o == k));
@@ -257,9 +363,33 @@ fn targets(
                 env,
                 events: launch::events(&ws.root, bin)?,
                 log,
+                variant: None,
             })
         })
         .collect()
+}
+
+/// Each function that warms its connections at init (the template sets
+/// `WARM_UP_CONNECTIONS=true`) is measured twice in the same run: as
+/// deployed, and without the warm-up. The second gives init without the
+/// deliberate warm-up (the figure to hold against the floor) and, against
+/// the first, what the warm-up adds to init and saves on the first event.
+fn with_warm_up_variants(targets: Vec<Target>) -> Vec<Target> {
+    let var = rightnow_aws::config::WARM_UP_VAR;
+    let mut out = Vec::with_capacity(targets.len());
+    for t in targets {
+        let warms = t.env.iter().any(|(k, v)| k == var && v == "true");
+        let without = warms.then(|| {
+            let mut off = t.clone();
+            off.env.retain(|(k, _)| k != var);
+            off.env.push((var.into(), "false".into()));
+            off.variant = Some("no warm-up".into());
+            off
+        });
+        out.push(t);
+        out.extend(without);
+    }
+    out
 }
 
 /// `runs` timed cold runs of every (binary, event), after one untimed
@@ -309,6 +439,13 @@ fn binary_report(
                 samples.iter().map(|s| s.first_invoke_ms).collect(),
                 "first invoke",
             )?,
+            first_event_ms: summary(
+                samples
+                    .iter()
+                    .map(|s| s.first_invoke_ms - s.init_ms)
+                    .collect(),
+                "first event",
+            )?,
             warm_invoke_ms: summary(samples.iter().map(|s| s.warm_invoke_ms).collect(), "warm")?,
             peak_rss_kib: summary(
                 samples.iter().map(|s| s.peak_rss_kib as f64).collect(),
@@ -331,7 +468,8 @@ fn binary_report(
         _ => None,
     };
     Ok(BinaryReport {
-        name: t.name().to_owned(),
+        name: t.label(),
+        variant: t.variant.clone(),
         package: t.binary.package.clone(),
         kind: t.binary.kind,
         function: t.spec.as_ref().map(|s| s.logical_id.clone()),

@@ -135,6 +135,45 @@ pub fn write_local_copy(built: &Path) -> Result<std::path::PathBuf> {
     Ok(out)
 }
 
+/// Writes to `out` a copy of the template at `src` whose functions' code
+/// is already built: `code` maps a function's logical id to the directory
+/// holding its `bootstrap`. It is what `sam build` writes, for a tool that
+/// built the binaries itself and must deploy exactly those (the benchmark
+/// measures one binary both directly and behind the deployed gateway).
+pub fn write_prebuilt(
+    src: &Path,
+    code: &std::collections::HashMap<String, std::path::PathBuf>,
+    out: &Path,
+) -> Result<()> {
+    let mut template = read(src)?;
+    // A function left as written would deploy the whole workspace as code.
+    if let Some(f) = functions(&template)
+        .into_iter()
+        .find(|f| !code.contains_key(&f.logical_id))
+    {
+        anyhow::bail!("no built code for {} ({})", f.logical_id, f.binary);
+    }
+    if let Some(Value::Mapping(res)) = template.get_mut("Resources") {
+        for (id, resource) in res.iter_mut() {
+            let Some(dir) = id.as_str().and_then(|id| code.get(id)) else {
+                continue;
+            };
+            if let Value::Mapping(r) = resource {
+                // Built: nothing left for sam to build.
+                r.remove("Metadata");
+                if let Some(Value::Mapping(props)) = r.get_mut("Properties") {
+                    props.insert("CodeUri".into(), Value::String(dir.display().to_string()));
+                }
+            }
+        }
+    }
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(out, serde_yaml::to_string(&template)?)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,5 +207,28 @@ mod tests {
         );
         assert_eq!(http_routes(&original), http_routes(&local));
         assert!(text.contains("AutoPublishAlias"));
+    }
+
+    #[test]
+    fn a_prebuilt_copy_points_each_function_at_its_built_code() {
+        let src = workspace_root().join("template.yaml");
+        let out =
+            std::env::temp_dir().join(format!("rightnow-prebuilt-{}.yaml", std::process::id()));
+        let code = functions(&project_template())
+            .into_iter()
+            .map(|f| (f.logical_id.clone(), format!("/built/{}", f.binary).into()))
+            .collect();
+        write_prebuilt(&src, &code, &out).unwrap();
+        let copy = read(&out).unwrap();
+        let _ = std::fs::remove_file(&out);
+        for f in functions(&project_template()) {
+            let r = &copy["Resources"][f.logical_id.as_str()];
+            assert_eq!(
+                r["Properties"]["CodeUri"].as_str(),
+                Some(&*format!("/built/{}", f.binary))
+            );
+            assert!(r.get("Metadata").is_none());
+        }
+        assert_eq!(http_routes(&copy), http_routes(&project_template()));
     }
 }

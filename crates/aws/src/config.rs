@@ -56,10 +56,44 @@ pub struct LazyHttps(OnceLock<SharedHttpClient>);
 impl LazyHttps {
     fn client(&self) -> &SharedHttpClient {
         self.0.get_or_init(|| {
-            aws_smithy_http_client::Builder::new()
-                .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
-                .build_https()
+            let builder = aws_smithy_http_client::Builder::new()
+                .tls_provider(tls::Provider::Rustls(CryptoMode::Ring));
+            match extra_trust() {
+                Some(ctx) => builder.tls_context(ctx).build_https(),
+                None => builder.build_https(),
+            }
         })
+    }
+}
+
+/// The variable naming a PEM bundle of certificate authorities to trust
+/// besides the system's, as the AWS CLI and the other SDKs read it. Unset
+/// on Lambda; set locally when the local AWS is reached over TLS through a
+/// terminator with its own CA (the benchmark does, so that the TLS
+/// handshake the warm-up saves is real).
+pub const CA_BUNDLE_VAR: &str = "AWS_CA_BUNDLE";
+
+/// The system's roots plus `AWS_CA_BUNDLE`'s, if it is set. A bundle that
+/// cannot be read is logged and left out: the calls then fail with a
+/// certificate error that says which endpoint was not trusted.
+fn extra_trust() -> Option<tls::TlsContext> {
+    let path = std::env::var_os(CA_BUNDLE_VAR)?;
+    let pem = match std::fs::read(&path) {
+        Ok(pem) => pem,
+        Err(e) => {
+            tracing::error!(bundle = ?path, error = %e, "cannot read {CA_BUNDLE_VAR}");
+            return None;
+        }
+    };
+    let store = tls::TrustStore::empty()
+        .with_native_roots(true)
+        .with_pem_certificate(pem);
+    match tls::TlsContext::builder().with_trust_store(store).build() {
+        Ok(ctx) => Some(ctx),
+        Err(e) => {
+            tracing::error!(bundle = ?path, error = %e, "{CA_BUNDLE_VAR} is not a PEM bundle");
+            None
+        }
     }
 }
 
