@@ -4,6 +4,7 @@
 //! partial failure, reported per entry). Those entries, and only those, are
 //! sent again with a short backoff.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -15,9 +16,14 @@ use rightnow_domain::ports::{EventPublisher, PortError, PortResult};
 use crate::{MissingSetting, env_var};
 
 /// Publishes to the app's bus (`APP_BUS_NAME`).
+///
+/// The client is built on the first publish, not at init: building an SDK
+/// client parses its crate's endpoint rules and partitions, a measurable
+/// share of init (README, Performance), and most requests publish nothing.
 #[derive(Debug, Clone)]
 pub struct EventBus {
-    client: Client,
+    sdk: aws_config::SdkConfig,
+    client: OnceLock<Client>,
     bus: String,
 }
 
@@ -25,15 +31,21 @@ impl EventBus {
     /// Attempts per entry, counting the first.
     const ATTEMPTS: u32 = 3;
 
-    pub fn new(client: Client, bus: impl Into<String>) -> Self {
+    /// Publishes to `bus` with a client built from `sdk` when first needed.
+    pub fn new(sdk: &aws_config::SdkConfig, bus: impl Into<String>) -> Self {
         Self {
-            client,
+            sdk: sdk.clone(),
+            client: OnceLock::new(),
             bus: bus.into(),
         }
     }
 
     pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, MissingSetting> {
-        Ok(Self::new(Client::new(sdk), env_var("APP_BUS_NAME")?))
+        Ok(Self::new(sdk, env_var("APP_BUS_NAME")?))
+    }
+
+    fn client(&self) -> &Client {
+        self.client.get_or_init(|| Client::new(&self.sdk))
     }
 
     fn entry(&self, event: &DomainEvent) -> PutEventsRequestEntry {
@@ -55,7 +67,7 @@ impl EventPublisher for EventBus {
                 chunk.iter().map(|e| self.entry(e)).collect();
             for attempt in 1..=Self::ATTEMPTS {
                 let out = self
-                    .client
+                    .client()
                     .put_events()
                     .set_entries(Some(pending.clone()))
                     .send()

@@ -5,13 +5,14 @@
 //! resource name from the environment the template sets, and every client is
 //! built from one shared [`aws_config::SdkConfig`] ([`config::load`]), which
 //! honours `AWS_ENDPOINT_URL`: the same code talks to AWS or to the local
-//! stack.
+//! stack. [`logging`] sets up the logs Lambda's logging controls ask for.
 
 pub mod config;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
 #[cfg(feature = "eventbridge")]
 pub mod eventbridge;
+pub mod logging;
 #[cfg(feature = "s3")]
 pub mod s3;
 

@@ -309,7 +309,7 @@ async fn events_are_published_to_the_bus_in_batches() {
         author: "Ada".into(),
         posted_at: datetime!(2026-11-27 10:00 UTC),
     });
-    let bus = Arc::new(EventBus::new(client.clone(), &name));
+    let bus = Arc::new(EventBus::new(&sdk, &name));
     bus.publish(std::slice::from_ref(&event)).await.unwrap();
     let many: Vec<_> = std::iter::repeat_n(event.clone(), 23).collect();
     bus.publish(&many)

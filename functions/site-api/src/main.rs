@@ -19,7 +19,7 @@ const WARM_UP_LIMIT: Duration = Duration::from_millis(500);
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     // JSON logs when the function's LoggingConfig says so (the template does).
-    lambda_http::tracing::init_default_subscriber();
+    rightnow_aws::logging::init();
 
     // Clients are built here, once per sandbox, and reused by every request.
     // Building them opens no connection and loads no certificate.
