@@ -69,7 +69,8 @@ build: setup
 
 ## build-arm64: the arm64 release binaries with cargo lambda (zig); never needed by tests
 build-arm64: setup
-	cargo lambda build --release --arm64 --workspace
+	rustup target add aarch64-unknown-linux-gnu
+	cargo lambda build --release --arm64 --lambda-dir target/lambda-arm64
 
 ## deploy: build, deploy the stack to your AWS account, upload the site
 deploy: build

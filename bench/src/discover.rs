@@ -54,6 +54,14 @@ impl Workspace {
             .join("bootstrap")
     }
 
+    /// Where `make build-arm64` puts a binary's arm64 `bootstrap`.
+    pub fn arm64(&self, bin: &Binary) -> PathBuf {
+        self.target_dir
+            .join("lambda-arm64")
+            .join(&bin.name)
+            .join("bootstrap")
+    }
+
     /// The copy the benchmark measures (see [`stage`]).
     pub fn bootstrap(&self, bin: &Binary) -> PathBuf {
         self.scratch().join("bin").join(&bin.name).join("bootstrap")

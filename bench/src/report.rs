@@ -55,6 +55,8 @@ pub struct BinaryReport {
     /// The template's logical id (`None` for the floor).
     pub function: Option<String>,
     pub size: Size,
+    /// The arm64 build's size, when `make build-arm64` has made one.
+    pub arm64_size: Option<Size>,
     /// Init over every run of the binary, all events together (init does
     /// not depend on the event).
     pub init_ms: Summary,
@@ -166,7 +168,7 @@ impl Report {
         );
         let _ = writeln!(
             t,
-            "{:<22} {:>15} {:>8} {:>13} {:>14} {:>10} {:>10} {:>10} {:>9}",
+            "{:<22} {:>15} {:>8} {:>13} {:>14} {:>10} {:>10} {:>10} {:>9} {:>12}",
             "binary",
             "init",
             "vs floor",
@@ -175,7 +177,8 @@ impl Report {
             "bootstrap",
             "stripped",
             "zip",
-            "peak RSS"
+            "peak RSS",
+            "arm64 (zip)"
         );
         for b in &self.binaries {
             let (ir_init, ir_full) = b
@@ -186,7 +189,7 @@ impl Report {
                 });
             let _ = writeln!(
                 t,
-                "{:<22} {:>15} {:>8} {:>13} {:>14} {:>10} {:>10} {:>10} {:>9}",
+                "{:<22} {:>15} {:>8} {:>13} {:>14} {:>10} {:>10} {:>10} {:>9} {:>12}",
                 b.name,
                 med_p90(&b.init_ms),
                 b.init_vs_floor.map_or("-".into(), |r| format!("{r:.2}x")),
@@ -196,6 +199,11 @@ impl Report {
                 kib(b.size.stripped_bytes),
                 kib(b.size.zip_bytes),
                 format!("{:.1} MiB", b.peak_rss_kib() / 1024.0),
+                b.arm64_size.map_or("-".into(), |a| format!(
+                    "{} ({})",
+                    kib(a.stripped_bytes),
+                    kib(a.zip_bytes)
+                )),
             );
         }
 

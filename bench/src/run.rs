@@ -191,6 +191,17 @@ pub async fn run(opts: &Options) -> Result<Report> {
     }
 
     let warm_up = report::warm_up_effects(&binaries);
+    let modified = |p: PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    for b in &ws.binaries {
+        if let (Some(arm), Some(x86)) = (modified(ws.arm64(b)), modified(ws.built(b)))
+            && arm < x86
+        {
+            notes.push(format!(
+                "{}: the arm64 build is older than the x86_64 one (make build-arm64 to refresh)",
+                b.name
+            ));
+        }
+    }
 
     let (commit, dirty) = report::commit(&ws.root);
     let report = Report {
@@ -474,6 +485,7 @@ fn binary_report(
         kind: t.binary.kind,
         function: t.spec.as_ref().map(|s| s.logical_id.clone()),
         size: size::measure(&t.bootstrap, &ws.scratch())?,
+        arm64_size: size::measure_arm64(&ws.arm64(&t.binary))?,
         init_ms,
         init_vs_floor: None,
         events,

@@ -32,6 +32,25 @@ pub fn measure(bootstrap: &Path, scratch: &Path) -> Result<Size> {
     })
 }
 
+/// The arm64 build of a binary (`make build-arm64` writes it under
+/// `target/lambda-arm64/`), if there is one and it is an aarch64 ELF. The
+/// release profile strips it already, and this machine's binutils do not
+/// read aarch64, so its stripped size is its size.
+pub fn measure_arm64(bootstrap: &Path) -> Result<Option<Size>> {
+    let Ok(bytes) = std::fs::read(bootstrap) else {
+        return Ok(None);
+    };
+    // e_machine, at offset 18 of a little-endian ELF: 183 is EM_AARCH64.
+    if bytes.len() < 20 || !bytes.starts_with(b"\x7fELF") || bytes[18..20] != [183, 0] {
+        return Ok(None);
+    }
+    Ok(Some(Size {
+        bootstrap_bytes: bytes.len() as u64,
+        stripped_bytes: bytes.len() as u64,
+        zip_bytes: zipped(&bytes)?.len() as u64,
+    }))
+}
+
 /// The size after `strip --strip-all` of a copy (binutils).
 fn stripped(bootstrap: &Path, scratch: &Path) -> Result<u64> {
     std::fs::create_dir_all(scratch)?;
