@@ -13,6 +13,12 @@ use rightnow_infra::ministack::REGION;
 use crate::discover::{Binary, Kind};
 use crate::template::FunctionSpec;
 
+/// The system CA bundle: Debian's, then Amazon Linux's.
+const CA_BUNDLES: [&str; 2] = [
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+];
+
 /// One event file, or the floor's payload.
 #[derive(Debug, Clone)]
 pub struct Event {
@@ -101,6 +107,14 @@ impl Target {
             .stderr(log)
             // Never outlive the harness, whatever stops it.
             .kill_on_drop(true);
+        // One CA bundle, as on Lambda's Amazon Linux 2023, where the
+        // certificate directory holds only links to that bundle. Left to
+        // probe, a Debian machine also reads /etc/ssl/certs file by file,
+        // and the first TLS connection parses every root twice (19.5 M
+        // instructions of init instead of 10.6 M with the warm-up on).
+        if let Some(bundle) = CA_BUNDLES.iter().find(|p| Path::new(p).is_file()) {
+            cmd.env("SSL_CERT_FILE", bundle);
+        }
         if let Some(spec) = &self.spec {
             if let Some(f) = &spec.log_format {
                 cmd.env("AWS_LAMBDA_LOG_FORMAT", f);
