@@ -79,9 +79,10 @@ deploy: build
 		--query "Stacks[0].Outputs[?OutputKey=='SiteBucketName'].OutputValue" --output text); \
 	$(BIN)/aws s3 sync site/ s3://$$bucket/ --delete
 
-## bench: cold start, latency, size, memory and cost of every function (bench/results/)
+## bench: cold start, latency, size, memory and cost of every function (bench/results/);
+## BENCH_ARGS passes options, e.g. BENCH_ARGS="--runs 5 --no-latency" (see --help)
 bench: setup
-	cargo run --release -p rightnow-bench -- run
+	cargo run --profile tool -p rightnow-bench -- run $(BENCH_ARGS)
 
 ## invoke: call site-api under `cargo lambda watch` with a sample event (EVENT=health)
 EVENT ?= health

@@ -5,15 +5,15 @@ use std::fmt::Write as _;
 
 use crate::report::Report;
 
-const WIDTH: f64 = 900.0;
-const LABEL_W: f64 = 250.0;
+const WIDTH: f64 = 950.0;
+const LABEL_W: f64 = 300.0;
 const BAR_W: f64 = 470.0;
 const ROW_H: f64 = 22.0;
 const TITLE_H: f64 = 34.0;
 const GAP: f64 = 18.0;
 const COLOURS: [&str; 2] = ["#4e79a7", "#f28e2b"];
 
-/// One bar: label, value, optional p90 whisker, series (colour).
+/// One bar: label, value, optional whisker (p90, or the panel's), series (colour).
 struct Bar {
     label: String,
     value: f64,
@@ -25,6 +25,8 @@ struct Panel {
     title: String,
     unit: &'static str,
     bars: Vec<Bar>,
+    /// What the whiskers show.
+    whisker: &'static str,
 }
 
 pub fn svg(report: &Report) -> String {
@@ -39,6 +41,7 @@ pub fn svg(report: &Report) -> String {
     panels.push(Panel {
         title: "Init: exec → first /next (median, p90 whisker)".into(),
         unit: "ms",
+        whisker: "p90",
         bars: report
             .binaries
             .iter()
@@ -48,6 +51,7 @@ pub fn svg(report: &Report) -> String {
     panels.push(Panel {
         title: "First invoke: exec → first response (median, p90 whisker)".into(),
         unit: "ms",
+        whisker: "p90",
         bars: report
             .binaries
             .iter()
@@ -83,15 +87,19 @@ pub fn svg(report: &Report) -> String {
         panels.push(Panel {
             title: "Instructions (callgrind Ir, millions)".into(),
             unit: "M",
+            whisker: "p90",
             bars: instr,
         });
     }
     panels.push(Panel {
         title: "Size: bootstrap and deployment zip".into(),
         unit: "KiB",
+        whisker: "p90",
         bars: report
             .binaries
             .iter()
+            // A variant runs the same file.
+            .filter(|b| b.variant.is_none())
             .flat_map(|b| {
                 [
                     bar(
@@ -113,6 +121,7 @@ pub fn svg(report: &Report) -> String {
     panels.push(Panel {
         title: "Peak RSS (VmHWM, highest over the runs)".into(),
         unit: "MiB",
+        whisker: "p90",
         bars: report
             .binaries
             .iter()
@@ -129,6 +138,7 @@ pub fn svg(report: &Report) -> String {
         panels.push(Panel {
             title: title("through the local API Gateway"),
             unit: "ms",
+            whisker: "p99",
             bars: f
                 .routes
                 .iter()
@@ -138,6 +148,7 @@ pub fn svg(report: &Report) -> String {
         panels.push(Panel {
             title: title("directly (cargo lambda's Invoke API)"),
             unit: "ms",
+            whisker: "p99",
             bars: f
                 .routes
                 .iter()
@@ -152,6 +163,7 @@ pub fn svg(report: &Report) -> String {
         panels.push(Panel {
             title: "Handler only: router on in-memory fakes (criterion median)".into(),
             unit: "µs",
+            whisker: "p90",
             bars: report
                 .handlers
                 .iter()
@@ -238,7 +250,7 @@ fn panel(s: &mut String, p: &Panel, mut y: f64) -> f64 {
             end = end.max(x);
         }
         let value = match b.p90 {
-            Some(p90) => format!("{} / p90 {} {}", num(b.value), num(p90), p.unit),
+            Some(p90) => format!("{} / {} {} {}", num(b.value), p.whisker, num(p90), p.unit),
             None => format!("{} {}", num(b.value), p.unit),
         };
         let _ = writeln!(

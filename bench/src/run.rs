@@ -118,6 +118,10 @@ pub async fn run(opts: &Options) -> Result<Report> {
         }
         (None, _) => None,
     };
+    notes.push(
+        "functions get SSL_CERT_FILE (this machine's CA bundle): on Amazon Linux 2023 the roots come from that one file"
+            .into(),
+    );
     let targets =
         with_warm_up_variants(targets(&ws, &specs, aws.as_ref(), tls.as_ref(), &opts.env)?);
 
@@ -197,7 +201,7 @@ pub async fn run(opts: &Options) -> Result<Report> {
             && arm < x86
         {
             notes.push(format!(
-                "{}: the arm64 build is older than the x86_64 one (make build-arm64 to refresh)",
+                "{}: the arm64 build predates the x86_64 one, so its size may be out of date (make build-arm64)",
                 b.name
             ));
         }
