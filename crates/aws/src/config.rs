@@ -14,7 +14,13 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use aws_config::environment::EnvironmentVariableCredentialsProvider;
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::identity::IdentityCache;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_smithy_async::rt::sleep::{SharedAsyncSleep, TokioSleep};
+use aws_smithy_async::time::{SharedTimeSource, SystemTimeSource};
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
@@ -22,30 +28,52 @@ use aws_smithy_runtime_api::client::http::{
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use futures::future::{BoxFuture, join_all};
 
-/// Loads region, credentials and endpoint from the environment, with a
-/// single HTTPS client: hyper + rustls on *ring*, built on first use.
+/// The configuration a function runs with on Lambda, built from the
+/// environment Lambda sets and nothing else: `AWS_REGION`, the execution
+/// role's credentials (`AWS_ACCESS_KEY_ID`, ...), and `AWS_ENDPOINT_URL`
+/// when set (the local stack). One HTTPS client, hyper + rustls on *ring*,
+/// built on first use ([`LazyHttps`]); standard retries, and the SDK's
+/// default timeouts.
 ///
-/// The SDK's default client pulls in aws-lc and, with default features, a
-/// second TLS stack; one client on ring keeps the binary small, and a small
-/// binary starts faster.
+/// Why not `aws_config::load_from_env` or [`loader`]: `ConfigLoader::load`
+/// builds the default provider chains (profile files, web identity with an
+/// STS client, SSO, IMDS), none of which applies on Lambda, and linking it
+/// puts those clients in every binary: site-api was 699 KiB larger and
+/// spent 0.17 M more instructions in init with it (README, Performance). The price is that the shared config files and
+/// the SDK's other environment variables (`AWS_MAX_ATTEMPTS`, per-service
+/// endpoint URLs, ...) are not read by functions; the template sets none.
 pub async fn load() -> SdkConfig {
-    loader().load().await
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let region = env("AWS_REGION").or_else(|| env("AWS_DEFAULT_REGION"));
+    let mut config = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(region.map(Region::new))
+        .credentials_provider(SharedCredentialsProvider::new(
+            EnvironmentVariableCredentialsProvider::new(),
+        ))
+        .identity_cache(IdentityCache::lazy().build())
+        .http_client(SharedHttpClient::new(LazyHttps::default()))
+        .sleep_impl(SharedAsyncSleep::new(TokioSleep::new()))
+        .time_source(SharedTimeSource::new(SystemTimeSource::new()))
+        .retry_config(RetryConfig::standard())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(CONNECT_TIMEOUT)
+                .build(),
+        );
+    config.set_endpoint_url(env("AWS_ENDPOINT_URL"));
+    config.build()
 }
 
-/// The loader behind [`load`], for callers that set more themselves (tests
-/// point it at a local endpoint with fixed credentials).
+/// aws-config's default connect timeout.
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
+
+/// The full `aws_config` loader with this crate's HTTPS client, for tools
+/// and tests that run off Lambda (they set the endpoint and credentials of
+/// the local stack over the default chains).
 pub fn loader() -> aws_config::ConfigLoader {
-    let loader = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(SharedHttpClient::new(LazyHttps::default()));
-    // On Lambda the credentials are always in the environment. The default
-    // chain would also build, at init, the providers that never apply
-    // there (web identity, with an STS client of its own): about a fifth of
-    // what init spent after the connector was made lazy.
-    if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
-        loader.credentials_provider(EnvironmentVariableCredentialsProvider::new())
-    } else {
-        loader
-    }
+    aws_config::defaults(BehaviorVersion::latest())
+        .http_client(SharedHttpClient::new(LazyHttps::default()))
 }
 
 /// The HTTPS client, built the first time a request needs a connection
