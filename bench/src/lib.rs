@@ -10,6 +10,8 @@
 //!   environment, whether API Gateway fronts it.
 //! - [`local_aws`]: MiniStack with the resources the functions' environment
 //!   names, so the first invoke makes its real AWS calls, locally.
+//! - [`tls`]: a TLS terminator in front of it, with a CA the functions
+//!   trust (`AWS_CA_BUNDLE`), so that their first call pays a real handshake.
 //! - [`runtime_api`]: a minimal Lambda Runtime API on loopback that
 //!   timestamps what the function asks and answers.
 //! - [`launch`]: the environment Lambda gives a function, and the command.

@@ -195,17 +195,6 @@ pub async fn run(opts: &Options) -> Result<Report> {
     }
 
     let warm_up = report::warm_up_effects(&binaries);
-    let modified = |p: PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    for b in &ws.binaries {
-        if let (Some(arm), Some(x86)) = (modified(ws.arm64(b)), modified(ws.built(b)))
-            && arm < x86
-        {
-            notes.push(format!(
-                "{}: the arm64 build predates the x86_64 one, so its size may be out of date (make build-arm64)",
-                b.name
-            ));
-        }
-    }
 
     let (commit, dirty) = report::commit(&ws.root);
     let report = Report {
