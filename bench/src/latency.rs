@@ -106,7 +106,7 @@ pub async fn run(
         .await
         .context("starting MiniStack")??;
     eprintln!(
-        "latency: MiniStack on {}; sam build + deploy",
+        "latency: MiniStack on {}; sam deploy of the binaries measured above",
         ms.endpoint()
     );
     let built = ws.scratch().join("stack/template.yaml");

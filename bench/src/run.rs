@@ -146,31 +146,7 @@ pub async fn run(opts: &Options) -> Result<Report> {
     drop(aws);
 
     let latency = if opts.latency {
-        let routes = rightnow_infra::template::http_routes(&template.0);
-        let fronted: Vec<Fronted> = specs
-            .iter()
-            .filter_map(|(binary, spec)| {
-                let spec = spec.as_ref().filter(|s| s.http)?;
-                let routes = routes
-                    .iter()
-                    .filter(|r| r.function == spec.logical_id)
-                    .cloned()
-                    .collect();
-                Some(Fronted {
-                    binary,
-                    spec,
-                    routes,
-                })
-            })
-            .collect();
-        let code = specs
-            .iter()
-            .filter_map(|(binary, spec)| {
-                let dir = ws.bootstrap(binary).parent()?.to_path_buf();
-                Some((spec.as_ref()?.logical_id.clone(), dir))
-            })
-            .collect();
-        latency::run(&ws, &code, &fronted, opts.load).await?
+        latency_under_load(&ws, &template, &specs, opts.load).await?
     } else {
         Vec::new()
     };
@@ -371,6 +347,41 @@ fn targets(
             })
         })
         .collect()
+}
+
+/// The latency stage: every function the HTTP API fronts, with its routes,
+/// deployed with the bootstraps measured above.
+async fn latency_under_load(
+    ws: &Workspace,
+    template: &Template,
+    specs: &[(Binary, Option<FunctionSpec>)],
+    load: latency::Options,
+) -> Result<Vec<latency::FunctionLatency>> {
+    let routes = rightnow_infra::template::http_routes(&template.0);
+    let fronted: Vec<Fronted> = specs
+        .iter()
+        .filter_map(|(binary, spec)| {
+            let spec = spec.as_ref().filter(|s| s.http)?;
+            let routes = routes
+                .iter()
+                .filter(|r| r.function == spec.logical_id)
+                .cloned()
+                .collect();
+            Some(Fronted {
+                binary,
+                spec,
+                routes,
+            })
+        })
+        .collect();
+    let code = specs
+        .iter()
+        .filter_map(|(binary, spec)| {
+            let dir = ws.bootstrap(binary).parent()?.to_path_buf();
+            Some((spec.as_ref()?.logical_id.clone(), dir))
+        })
+        .collect();
+    latency::run(ws, &code, &fronted, load).await
 }
 
 /// Each function that warms its connections at init (the template sets

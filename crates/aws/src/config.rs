@@ -39,9 +39,10 @@ use futures::future::{BoxFuture, join_all};
 /// builds the default provider chains (profile files, web identity with an
 /// STS client, SSO, IMDS), none of which applies on Lambda, and linking it
 /// puts those clients in every binary: site-api was 699 KiB larger and
-/// spent 0.17 M more instructions in init with it (README, Performance). The price is that the shared config files and
-/// the SDK's other environment variables (`AWS_MAX_ATTEMPTS`, per-service
-/// endpoint URLs, ...) are not read by functions; the template sets none.
+/// spent 0.17 M more instructions in init with it (README, Performance).
+/// The price: functions do not read the shared config files or the SDK's
+/// other environment variables (`AWS_MAX_ATTEMPTS`, per-service endpoint
+/// URLs, ...); the template sets none of them.
 pub async fn load() -> SdkConfig {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let region = env("AWS_REGION").or_else(|| env("AWS_DEFAULT_REGION"));
