@@ -298,21 +298,10 @@ async fn deployed_env(
     spec: &FunctionSpec,
 ) -> Result<Vec<(String, String)>> {
     let aws = Clients::new(ms).await;
-    let name = aws.physical_id(&stack.name, &spec.logical_id).await?;
-    let config = aws
-        .lambda
-        .get_function_configuration()
-        .function_name(&name)
-        .send()
-        .await
-        .with_context(|| format!("get-function-configuration {name}"))?;
-    let mut env: Vec<(String, String)> = config
-        .environment()
-        .and_then(|e| e.variables())
-        .into_iter()
-        .flatten()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let (_, vars) = aws
+        .function_environment(&stack.name, &spec.logical_id)
+        .await?;
+    let mut env: Vec<(String, String)> = vars.into_iter().collect();
     env.sort();
     env.extend(ms.aws_env().into_iter().map(|(k, v)| (k.to_owned(), v)));
     Ok(env)

@@ -119,17 +119,8 @@ pub fn candidates(
     binary: &str,
     routes: &[Route],
 ) -> Result<Vec<(Route, Vec<RouteRequest>)>> {
-    let dir = root.join("events").join(binary);
-    let mut files: Vec<_> = match std::fs::read_dir(&dir) {
-        Ok(entries) => entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-    files.sort();
     let mut events = Vec::new();
-    for p in files {
+    for p in crate::launch::event_files(root, binary) {
         let text = std::fs::read(&p).with_context(|| format!("reading {}", p.display()))?;
         let event: Value = serde_json::from_slice(&text)
             .with_context(|| format!("{} is not JSON", p.display()))?;

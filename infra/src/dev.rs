@@ -51,19 +51,7 @@ pub async fn watch_functions(ms: &MiniStack, stack: &Stack) -> Result<ChildGroup
         .collect();
     let mut deployed = Vec::new();
     for f in &functions {
-        let name = aws.physical_id(&stack.name, &f.logical_id).await?;
-        let config = aws
-            .lambda
-            .get_function_configuration()
-            .function_name(&name)
-            .send()
-            .await
-            .with_context(|| format!("get-function-configuration {name}"))?;
-        let vars = config
-            .environment()
-            .and_then(|e| e.variables())
-            .cloned()
-            .unwrap_or_default();
+        let (name, vars) = aws.function_environment(&stack.name, &f.logical_id).await?;
         env.extend(vars.clone());
         deployed.push((f, name, vars));
     }

@@ -69,6 +69,29 @@ impl Clients {
             .map(str::to_owned)
             .with_context(|| format!("{logical_id} has no physical id"))
     }
+
+    /// A deployed function of the stack: its physical name and the
+    /// environment variables it was deployed with (table and bucket names).
+    pub async fn function_environment(
+        &self,
+        stack: &str,
+        logical_id: &str,
+    ) -> Result<(String, HashMap<String, String>)> {
+        let name = self.physical_id(stack, logical_id).await?;
+        let config = self
+            .lambda
+            .get_function_configuration()
+            .function_name(&name)
+            .send()
+            .await
+            .with_context(|| format!("get-function-configuration {name}"))?;
+        let vars = config
+            .environment()
+            .and_then(|e| e.variables())
+            .cloned()
+            .unwrap_or_default();
+        Ok((name, vars))
+    }
 }
 
 /// Gap 1: creates every route of the template that the HTTP API lacks.
