@@ -62,7 +62,7 @@ pub struct RouteLatency {
     /// What the primed request answered through the gateway.
     pub status: u16,
     pub gateway: LoadStats,
-    pub direct: Option<LoadStats>,
+    pub direct: LoadStats,
 }
 
 /// One function's figures.
@@ -156,7 +156,7 @@ pub async fn run(
                 event: p.request.event_name.clone(),
                 status: p.status,
                 gateway,
-                direct: Some(direct),
+                direct,
             })
             .collect();
         all.push(FunctionLatency {
@@ -218,7 +218,6 @@ pub struct DirectPath {
     _watch: ChildGroup,
     processes: Vec<tokio::process::Child>,
     invocations: String,
-    concurrency: usize,
     scratch: PathBuf,
     log: PathBuf,
 }
@@ -262,7 +261,6 @@ impl DirectPath {
             _watch: watch,
             processes,
             invocations: format!("http://127.0.0.1:{port}/2015-03-31/functions/_/invocations"),
-            concurrency: concurrency.max(1),
             scratch: scratch.to_owned(),
             log: target.log.clone(),
         })
@@ -275,7 +273,8 @@ impl DirectPath {
 
     /// `req` from as many connections as there are processes.
     pub async fn load(&self, req: &wrk::Request, duration: Duration) -> Result<LoadStats> {
-        wrk::run(req, self.concurrency, duration, &self.scratch)
+        // One connection per process: each takes one invocation at a time.
+        wrk::run(req, self.processes.len(), duration, &self.scratch)
             .await
             .map_err(|e| crate::cold::with_log(e, &self.log))
     }

@@ -152,10 +152,7 @@ pub fn svg(report: &Report) -> String {
             bars: f
                 .routes
                 .iter()
-                .filter_map(|r| {
-                    let d = r.direct.as_ref()?;
-                    Some(bar(r.route.clone(), d.p50_ms, Some(d.p99_ms), 1))
-                })
+                .map(|r| bar(r.route.clone(), r.direct.p50_ms, Some(r.direct.p99_ms), 1))
                 .collect(),
         });
     }

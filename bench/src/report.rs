@@ -331,21 +331,15 @@ impl Report {
                 .iter()
                 .find(|h| h.package == f.binary && h.name == r.route)
                 .map_or("-".into(), |h| format!("{:.1} µs", h.median_ns / 1e3));
-            let (direct, direct_rps) = r.direct.as_ref().map_or(("-".into(), "-".into()), |d| {
-                (
-                    format!("{:.2} / {:.2}", d.p50_ms, d.p99_ms),
-                    format!("{:.0}", d.per_second),
-                )
-            });
             let _ = writeln!(
                 t,
-                "{:<34} {:>6} {:>17} {:>7.0} {:>15} {:>7} {:>9}",
+                "{:<34} {:>6} {:>17} {:>7.0} {:>15} {:>7.0} {:>9}",
                 r.route,
                 r.status,
                 format!("{:.2} / {:.2}", r.gateway.p50_ms, r.gateway.p99_ms),
                 r.gateway.per_second,
-                direct,
-                direct_rps,
+                format!("{:.2} / {:.2}", r.direct.p50_ms, r.direct.p99_ms),
+                r.direct.per_second,
                 handler
             );
         }
