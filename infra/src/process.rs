@@ -9,24 +9,42 @@ use std::time::{Duration, Instant};
 pub struct ChildGroup {
     child: Child,
     name: &'static str,
+    /// Set by the first [`ChildGroup::stop`]: once the leader is reaped its
+    /// id (the group's) may be reused, so the group is never signalled again.
+    stopped: bool,
 }
 
 impl ChildGroup {
+    /// Starts `cmd` as the leader of a new process group, named `name` in
+    /// messages.
     pub fn spawn(name: &'static str, mut cmd: Command) -> std::io::Result<Self> {
         let child = cmd.process_group(0).spawn()?;
-        Ok(Self { child, name })
+        Ok(Self {
+            child,
+            name,
+            stopped: false,
+        })
     }
 
+    /// The group's leader.
     pub fn child(&mut self) -> &mut Child {
         &mut self.child
     }
 
-    pub fn stop(&mut self) {
+    /// Stops the whole group and reaps the leader; true if this call did.
+    /// Idempotent: later calls (and the drop after an explicit stop) signal
+    /// nothing and return false.
+    pub fn stop(&mut self) -> bool {
+        if std::mem::replace(&mut self.stopped, true) {
+            return false;
+        }
         let pgid = self.child.id() as i32;
         if let Ok(Some(_)) = self.child.try_wait() {
-            // The leader is gone; members may remain.
+            // The leader is gone (reaped just now, so the id is still the
+            // group's); members may remain.
+            // SAFETY: signalling the process group we created.
             unsafe { libc::kill(-pgid, libc::SIGKILL) };
-            return;
+            return true;
         }
         // SAFETY: signalling the process group we created.
         unsafe { libc::kill(-pgid, libc::SIGTERM) };
@@ -37,14 +55,33 @@ impl ChildGroup {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+        // SAFETY: as above; the leader is not reaped until the wait below.
         unsafe { libc::kill(-pgid, libc::SIGKILL) };
         let _ = self.child.wait();
         eprintln!("stopped {}", self.name);
+        true
     }
 }
 
 impl Drop for ChildGroup {
     fn drop(&mut self) {
-        self.stop();
+        let _ = self.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stopping_twice_signals_the_group_once() {
+        let mut cmd = Command::new("sleep");
+        cmd.arg("30");
+        let mut group = ChildGroup::spawn("sleep", cmd).unwrap();
+        assert!(group.stop(), "the first stop stops it");
+        assert!(group.child().try_wait().unwrap().is_some(), "reaped");
+        // A second stop (and the drop) must not signal a reaped group,
+        // whose id another process may hold by now.
+        assert!(!group.stop(), "the second stop signals nothing");
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::SdkConfig;
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
     ProjectionType, ScalarAttributeType,
@@ -100,6 +101,28 @@ async fn raw_item(
         .unwrap_or_else(|| panic!("no item {pk}/{sk}"))
 }
 
+/// An item in DynamoDB's JSON, as `aws dynamodb get-item` prints it: the
+/// type of every attribute shows (a count stored as text would too).
+fn dynamodb_json(item: &std::collections::HashMap<String, AttributeValue>) -> serde_json::Value {
+    fn value(v: &AttributeValue) -> serde_json::Value {
+        use serde_json::json;
+        match v {
+            AttributeValue::S(s) => json!({ "S": s }),
+            AttributeValue::N(n) => json!({ "N": n }),
+            AttributeValue::Bool(b) => json!({ "BOOL": b }),
+            AttributeValue::Null(_) => json!({ "NULL": true }),
+            AttributeValue::L(l) => json!({ "L": l.iter().map(value).collect::<Vec<_>>() }),
+            AttributeValue::M(m) => json!({ "M": dynamodb_json(m) }),
+            AttributeValue::Ss(ss) => json!({ "SS": ss }),
+            other => json!({ "?": format!("{other:?}") }),
+        }
+    }
+    item.iter()
+        .map(|(k, v)| (k.clone(), value(v)))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
 fn slug(s: &str) -> Slug {
     Slug::parse(s).unwrap()
 }
@@ -125,14 +148,115 @@ async fn views_count_atomically_and_per_day() {
         let t = t.clone();
         adds.spawn(async move { t.record_view(&slug("home"), day).await.unwrap() });
     }
-    let mut totals = adds.join_all().await;
-    totals.sort();
-    assert_eq!(totals, (1..=10).collect::<Vec<_>>());
+    let totals = adds.join_all().await;
+    // Each call sees a total that includes its own view; the last, all ten.
+    assert!(totals.iter().all(|n| (1..=10).contains(n)), "{totals:?}");
+    assert_eq!(totals.iter().max(), Some(&10));
     assert_eq!(t.views(&slug("home")).await.unwrap(), Some(10));
 
     let item = raw_item(&t, "DAY#2026-11-27", "PAGE#home").await;
     assert_eq!(item["views"].as_n().unwrap(), "10");
     assert!(item.contains_key("expiresAt"));
+}
+
+/// The golden shape of every kind of item, as stored: written through the
+/// ports, read back raw. A change to what the table holds (a renamed
+/// attribute, a number stored as text) is a changed snapshot in review.
+#[tokio::test]
+async fn every_item_kind_keeps_its_golden_shape() {
+    let t = table().await;
+    let at = datetime!(2026-11-27 10:00 UTC);
+    let day = at.date();
+    t.record_view(&slug("home"), day).await.unwrap();
+    let c = Comment {
+        id: CommentId(Ulid::from_parts(1_795_000_000_000, 1)),
+        page: slug("home"),
+        author: "Ada".into(),
+        body: "Hello".into(),
+        created_at: at,
+    };
+    t.add(&c).await.unwrap();
+    let video = Video {
+        id: VideoId(Ulid::from_parts(1_795_000_000_000, 2)),
+        title: "Cat".into(),
+        content_type: VideoType::Mp4,
+        size: 42,
+        status: VideoStatus::AwaitingUpload,
+        reasons: vec![],
+        created_at: at,
+    };
+    t.create(&video).await.unwrap();
+    t.set_latest_report(&ReportPointer {
+        date: date!(2026 - 11 - 26),
+        key: "reports/2026-11-26/report.json".into(),
+        generated_at: datetime!(2026-11-27 00:05 UTC),
+    })
+    .await
+    .unwrap();
+
+    for (kind, pk, sk) in [
+        ("page", "PAGE#home".to_owned(), "PAGE".to_owned()),
+        ("comment", "PAGE#home".into(), format!("COMMENT#{}", c.id)),
+        ("day_activity", "DAY#2026-11-27".into(), "PAGE#home".into()),
+        ("video", format!("VIDEO#{}", video.id), "VIDEO".into()),
+        ("latest_report", "REPORT".into(), "LATEST".into()),
+    ] {
+        let item = dynamodb_json(&raw_item(&t, &pk, &sk).await);
+        insta::assert_json_snapshot!(kind, item, {
+            // A TTL is "now + retention": its value is not the shape.
+            ".expiresAt.N" => "[epoch seconds]",
+        });
+    }
+}
+
+/// A view is counted on the page and on its day, or on neither: with the
+/// day's item made unwritable (its counter holds text, so `ADD` fails), the
+/// call fails and the page's total is where it was. Two independent
+/// updates would have counted the total.
+#[tokio::test]
+async fn a_view_that_cannot_be_counted_on_its_day_is_not_counted_at_all() {
+    use aws_sdk_dynamodb::types::AttributeValue::{N, S};
+    let t = table().await;
+    let day = date!(2026 - 11 - 27);
+    assert_eq!(t.record_view(&slug("home"), day).await.unwrap(), 1);
+    t.client()
+        .put_item()
+        .table_name(t.table())
+        .item("pk", S("DAY#2026-11-28".into()))
+        .item("sk", S("PAGE#home".into()))
+        .item("views", S("not a number".into()))
+        .send()
+        .await
+        .unwrap();
+
+    let failed = t.record_view(&slug("home"), date!(2026 - 11 - 28)).await;
+
+    assert!(failed.is_err(), "{failed:?}");
+    assert_eq!(t.views(&slug("home")).await.unwrap(), Some(1));
+    let page = raw_item(&t, "PAGE#home", "PAGE").await;
+    assert_eq!(page["views"], N("1".into()));
+}
+
+/// A missing counter is 0; one that is not a count is an error, never 0.
+#[tokio::test]
+async fn a_counter_that_is_not_a_count_is_an_error() {
+    use aws_sdk_dynamodb::types::AttributeValue::S;
+    let t = table().await;
+    for (page, views) in [("no-views", None), ("text", Some("ten"))] {
+        let mut put = t
+            .client()
+            .put_item()
+            .table_name(t.table())
+            .item("pk", S(format!("PAGE#{page}")))
+            .item("sk", S("PAGE".into()));
+        if let Some(v) = views {
+            put = put.item("views", S(v.into()));
+        }
+        put.send().await.unwrap();
+    }
+    assert_eq!(t.views(&slug("no-views")).await.unwrap(), Some(0));
+    let err = t.views(&slug("text")).await.unwrap_err();
+    assert!(err.to_string().contains("PAGE#text"), "{err}");
 }
 
 #[tokio::test]
@@ -197,6 +321,53 @@ async fn videos_are_created_once_and_read_back() {
     );
     assert_eq!(t.get(video.id).await.unwrap(), Some(video));
     assert_eq!(t.get(VideoId(Ulid::new())).await.unwrap(), None);
+}
+
+/// A status moves only from the status the caller saw, and the status
+/// index moves with it.
+#[tokio::test]
+async fn a_video_moves_status_once_and_its_index_follows() {
+    let t = table().await;
+    let video = Video {
+        id: VideoId(Ulid::new()),
+        title: "Cat".into(),
+        content_type: VideoType::QuickTime,
+        size: 42,
+        status: VideoStatus::AwaitingUpload,
+        reasons: vec![],
+        created_at: datetime!(2026-11-27 10:00 UTC),
+    };
+    t.create(&video).await.unwrap();
+    let reasons = vec!["not a video".to_owned()];
+    let (from, to) = (VideoStatus::AwaitingUpload, VideoStatus::Rejected);
+
+    assert!(t.transition(video.id, from, to, &reasons).await.unwrap());
+    assert!(
+        !t.transition(video.id, from, VideoStatus::Approved, &[])
+            .await
+            .unwrap(),
+        "a second decision on the old status moves nothing"
+    );
+    assert!(
+        !t.transition(VideoId(Ulid::new()), from, to, &[])
+            .await
+            .unwrap(),
+        "an unknown video moves nothing"
+    );
+
+    let stored = t.get(video.id).await.unwrap().unwrap();
+    assert_eq!((stored.status, stored.reasons), (to, reasons));
+    let indexed = t
+        .client()
+        .query()
+        .table_name(t.table())
+        .index_name("gsi1")
+        .key_condition_expression("gsi1pk = :p")
+        .expression_attribute_values(":p", AttributeValue::S("VIDEOS#rejected".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(indexed.count(), 1);
 }
 
 #[tokio::test]

@@ -6,7 +6,6 @@ use std::str::FromStr;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use ulid::Ulid;
 
@@ -31,24 +30,12 @@ impl FromStr for CommentId {
     }
 }
 
-impl Serialize for CommentId {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for CommentId {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
-
-/// The body of `POST /api/pages/{slug}/comments`, as sent.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A comment as a visitor wrote it, not yet checked.
+#[derive(Debug, Clone)]
 pub struct NewComment {
+    /// Who signs it.
     pub author: String,
+    /// What it says.
     pub body: String,
 }
 
@@ -56,14 +43,20 @@ pub struct NewComment {
 /// characters, body trimmed to 1-2000 characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidComment {
+    /// The author, trimmed.
     pub author: String,
+    /// The body, trimmed.
     pub body: String,
 }
 
 impl NewComment {
+    /// The longest author, in characters after trimming.
     pub const AUTHOR_MAX: usize = 40;
+    /// The longest body, in characters after trimming.
     pub const BODY_MAX: usize = 2000;
 
+    /// Trims both fields and checks their lengths; the error names the
+    /// first field that breaks its rule.
     pub fn validate(self) -> Result<ValidComment, ValidationError> {
         let author = trimmed_within("author", &self.author, Self::AUTHOR_MAX)?;
         let body = trimmed_within("body", &self.body, Self::BODY_MAX)?;
@@ -88,15 +81,18 @@ pub(crate) fn trimmed_within(
     Ok(trimmed.to_owned())
 }
 
-/// A stored comment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// A comment posted on a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Comment {
+    /// Its id, which also orders comments by time.
     pub id: CommentId,
+    /// The page it was posted on.
     pub page: Slug,
+    /// Who signed it (validated).
     pub author: String,
+    /// What it says (validated).
     pub body: String,
-    #[serde(with = "time::serde::rfc3339")]
+    /// When it was posted.
     pub created_at: OffsetDateTime,
 }
 
@@ -106,6 +102,7 @@ pub struct Comment {
 pub struct Cursor(pub CommentId);
 
 impl Cursor {
+    /// The opaque token handed to clients.
     pub fn encode(&self) -> String {
         URL_SAFE_NO_PAD.encode(self.0.to_string())
     }
@@ -123,9 +120,12 @@ impl Cursor {
 pub struct Limit(u16);
 
 impl Limit {
+    /// The limit when none is given.
     pub const DEFAULT: u16 = 20;
+    /// The largest limit allowed.
     pub const MAX: u16 = 100;
 
+    /// The limit a caller gave as text, or the default when none.
     pub fn parse(raw: Option<&str>) -> Result<Self, ValidationError> {
         let Some(raw) = raw else {
             return Ok(Self(Self::DEFAULT));
@@ -139,6 +139,7 @@ impl Limit {
         }
     }
 
+    /// The number of comments to return.
     pub fn get(self) -> u16 {
         self.0
     }
@@ -147,6 +148,7 @@ impl Limit {
 /// One page of a newest-first listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommentPage {
+    /// Newest first.
     pub comments: Vec<Comment>,
     /// Set when more comments follow; pass it back as `cursor`.
     pub next: Option<Cursor>,

@@ -18,7 +18,7 @@ use crate::ports::{
     UploadUrls, VideoStore, ViewCounter,
 };
 use crate::report::ReportPointer;
-use crate::video::{Video, VideoId, VideoType};
+use crate::video::{Video, VideoId, VideoStatus, VideoType};
 
 fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -73,16 +73,6 @@ impl InMemoryStore {
             .get(&(day, page.clone()))
             .copied()
             .unwrap_or_default()
-    }
-
-    pub fn get_video(&self, id: VideoId) -> Video {
-        locked(&self.tables).videos[&id.to_string()].clone()
-    }
-
-    pub fn put_video(&self, video: Video) {
-        locked(&self.tables)
-            .videos
-            .insert(video.id.to_string(), video);
     }
 
     pub fn set_latest_report(&self, pointer: ReportPointer) {
@@ -167,6 +157,25 @@ impl VideoStore for InMemoryStore {
     async fn get(&self, id: VideoId) -> PortResult<Option<Video>> {
         self.check()?;
         Ok(locked(&self.tables).videos.get(&id.to_string()).cloned())
+    }
+
+    async fn transition(
+        &self,
+        id: VideoId,
+        from: VideoStatus,
+        to: VideoStatus,
+        reasons: &[String],
+    ) -> PortResult<bool> {
+        self.check()?;
+        let mut t = locked(&self.tables);
+        match t.videos.get_mut(&id.to_string()) {
+            Some(video) if video.status == from => {
+                video.status = to;
+                video.reasons = reasons.to_vec();
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 }
 

@@ -5,19 +5,19 @@
 //! page, so a typo in a slug cannot create a stray page.
 
 use std::fmt;
-
-use serde::{Deserialize, Serialize};
+use std::str::FromStr;
 
 use crate::ValidationError;
 
 /// A page's name in URLs: `[a-z0-9-]{1,64}`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Slug(String);
 
 impl Slug {
+    /// The longest slug, in bytes (every allowed character is one byte).
     pub const MAX_LEN: usize = 64;
 
+    /// The slug `raw`, if it is 1-64 characters of `a-z`, `0-9` and `-`.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let ok_chars = raw
             .bytes()
@@ -31,21 +31,16 @@ impl Slug {
         Ok(Self(raw.to_owned()))
     }
 
+    /// The slug as written in URLs.
     pub fn as_str(&self) -> &str {
         &self.0
     }
 }
 
-impl TryFrom<String> for Slug {
-    type Error = ValidationError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<Slug> for String {
-    fn from(s: Slug) -> String {
-        s.0
+impl FromStr for Slug {
+    type Err = ValidationError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
     }
 }
 
@@ -55,10 +50,12 @@ impl fmt::Display for Slug {
     }
 }
 
-/// What `GET/POST /api/pages/{slug}/views` returns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A page and how many times it was viewed.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageViews {
+    /// The page.
     pub slug: Slug,
+    /// Its views since its first.
     pub views: u64,
 }
 

@@ -11,7 +11,7 @@ use crate::comment::{Comment, CommentId, CommentPage};
 use crate::events::DomainEvent;
 use crate::page::Slug;
 use crate::report::ReportPointer;
-use crate::video::{Video, VideoId, VideoType};
+use crate::video::{Video, VideoId, VideoStatus, VideoType};
 
 /// A backing service failed. Carries the cause for the logs; never shown to
 /// a caller.
@@ -20,20 +20,25 @@ use crate::video::{Video, VideoId, VideoType};
 pub struct PortError(#[source] pub Box<dyn std::error::Error + Send + Sync>);
 
 impl PortError {
+    /// Wraps the cause of a failure.
     pub fn new(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         Self(e.into())
     }
 }
 
+/// What every port returns.
 pub type PortResult<T> = Result<T, PortError>;
 
 /// Page view counters.
 #[async_trait]
 pub trait ViewCounter: Send + Sync {
-    /// The page's total, or `None` if the page was never viewed.
+    /// The page's total, or `None` if the page was never viewed. A stored
+    /// count that is not a count is an error, never 0.
     async fn views(&self, page: &Slug) -> PortResult<Option<u64>>;
-    /// Adds one view, atomically, to the page's total and to `day`'s
-    /// activity; returns the new total.
+    /// Adds one view to the page's total and to `day`'s activity, both or
+    /// neither: on an error nothing was counted, so a retry counts once.
+    /// Returns the page's total including this view (and any counted
+    /// concurrently).
     async fn record_view(&self, page: &Slug, day: Date) -> PortResult<u64>;
 }
 
@@ -66,7 +71,19 @@ pub trait CommentStore: Send + Sync {
 pub trait VideoStore: Send + Sync {
     /// Stores a new record; never overwrites an existing id.
     async fn create(&self, video: &Video) -> PortResult<()>;
+    /// The record of `id`, if there is one.
     async fn get(&self, id: VideoId) -> PortResult<Option<Video>>;
+    /// Moves video `id` to status `to` with `reasons`, only if its status
+    /// is `from` at the moment of the write: of two callers racing on the
+    /// same video, one moves it. Returns `false`, having written nothing,
+    /// when the video is not in `from` (or does not exist).
+    async fn transition(
+        &self,
+        id: VideoId,
+        from: VideoStatus,
+        to: VideoStatus,
+        reasons: &[String],
+    ) -> PortResult<bool>;
 }
 
 /// Short-lived URLs that let a browser PUT one object directly to storage.
@@ -86,12 +103,14 @@ pub trait UploadUrls: Send + Sync {
 /// Short-lived URLs that let a browser GET one private object.
 #[async_trait]
 pub trait DownloadUrls: Send + Sync {
+    /// A GET URL for `key`, valid for `ttl`.
     async fn presign_get(&self, key: &str, ttl: Duration) -> PortResult<String>;
 }
 
 /// The pointer to the newest report.
 #[async_trait]
 pub trait ReportIndex: Send + Sync {
+    /// The newest report, `None` before the first.
     async fn latest(&self) -> PortResult<Option<ReportPointer>>;
 }
 

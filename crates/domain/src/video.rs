@@ -9,7 +9,6 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use ulid::Ulid;
 
@@ -33,19 +32,6 @@ impl FromStr for VideoId {
     }
 }
 
-impl Serialize for VideoId {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for VideoId {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
-
 impl VideoId {
     /// Where the client uploads the bytes (presigned PUT).
     pub fn upload_key(&self) -> String {
@@ -62,17 +48,19 @@ impl VideoId {
 }
 
 /// The video formats the site accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VideoType {
-    #[serde(rename = "video/mp4")]
+    /// MPEG-4 (`video/mp4`).
     Mp4,
-    #[serde(rename = "video/quicktime")]
+    /// QuickTime (`video/quicktime`).
     QuickTime,
 }
 
 impl VideoType {
+    /// Every accepted format.
     pub const ALLOWED: [VideoType; 2] = [VideoType::Mp4, VideoType::QuickTime];
 
+    /// The format's media type, as declared and as sent on upload.
     pub fn mime(self) -> &'static str {
         match self {
             VideoType::Mp4 => "video/mp4",
@@ -80,23 +68,36 @@ impl VideoType {
         }
     }
 
-    fn parse(raw: &str) -> Option<Self> {
+    /// The format whose media type is exactly `raw`.
+    pub fn from_mime(raw: &str) -> Option<Self> {
         Self::ALLOWED.into_iter().find(|t| t.mime() == raw)
     }
 }
 
 /// Where a video is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VideoStatus {
+    /// Registered; its bytes have not arrived.
     AwaitingUpload,
+    /// Uploaded; being inspected.
     Processing,
+    /// Passed moderation; playable.
     Approved,
+    /// Failed moderation; quarantined, with reasons.
     Rejected,
 }
 
 impl VideoStatus {
-    /// The status as it appears in JSON and in the table's status index.
+    /// Every status, in life order.
+    pub const ALL: [VideoStatus; 4] = [
+        VideoStatus::AwaitingUpload,
+        VideoStatus::Processing,
+        VideoStatus::Approved,
+        VideoStatus::Rejected,
+    ];
+
+    /// The status's name: `awaiting_upload`, `processing`, `approved`,
+    /// `rejected`. Each edge that shows a status uses this name.
     pub fn as_str(self) -> &'static str {
         match self {
             VideoStatus::AwaitingUpload => "awaiting_upload",
@@ -107,31 +108,55 @@ impl VideoStatus {
     }
 }
 
-/// The body of `POST /api/videos`, as sent.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+impl fmt::Display for VideoStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The status named `raw` (see [`VideoStatus::as_str`]).
+impl FromStr for VideoStatus {
+    type Err = ValidationError;
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+            .ok_or_else(|| ValidationError::new("status", format!("no status {raw:?}")))
+    }
+}
+
+/// A video as a visitor declares it, before its bytes are sent.
+#[derive(Debug, Clone)]
 pub struct NewVideo {
+    /// Its title, shown on the site.
     pub title: String,
+    /// The media type the upload will be sent with.
     pub content_type: String,
+    /// The exact size of the upload, in bytes.
     pub size: u64,
 }
 
 /// A [`NewVideo`] that passed validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidVideo {
+    /// The title, trimmed.
     pub title: String,
+    /// An accepted format.
     pub content_type: VideoType,
+    /// Within 1 byte and [`NewVideo::SIZE_MAX`].
     pub size: u64,
 }
 
 impl NewVideo {
+    /// The longest title, in characters after trimming.
     pub const TITLE_MAX: usize = 120;
     /// 500 MiB.
     pub const SIZE_MAX: u64 = 500 * 1024 * 1024;
 
+    /// Checks each field; the error names the first that breaks its rule.
     pub fn validate(self) -> Result<ValidVideo, ValidationError> {
         let title = trimmed_within("title", &self.title, Self::TITLE_MAX)?;
-        let content_type = VideoType::parse(&self.content_type).ok_or_else(|| {
+        let content_type = VideoType::from_mime(&self.content_type).ok_or_else(|| {
             ValidationError::new("contentType", "must be video/mp4 or video/quicktime")
         })?;
         if !(1..=Self::SIZE_MAX).contains(&self.size) {
@@ -148,42 +173,48 @@ impl NewVideo {
     }
 }
 
-/// The stored record of a video.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// The record of a video, from registration to verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Video {
+    /// Its id.
     pub id: VideoId,
+    /// Its title (validated).
     pub title: String,
+    /// The format it was declared as.
     pub content_type: VideoType,
+    /// The size it was declared with, in bytes.
     pub size: u64,
+    /// Where it is in its life.
     pub status: VideoStatus,
     /// Why a video was rejected (empty otherwise).
-    #[serde(default)]
     pub reasons: Vec<String>,
-    #[serde(with = "time::serde::rfc3339")]
+    /// When it was registered.
     pub created_at: OffsetDateTime,
 }
 
-/// What `POST /api/videos` returns: where to PUT the bytes, and until when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// Where to PUT a registered video's bytes, and until when.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UploadTicket {
+    /// The new video's id.
     pub id: VideoId,
+    /// A presigned PUT bound to the video's key, type and size.
     pub upload_url: String,
-    #[serde(with = "time::serde::rfc3339")]
+    /// When the URL stops working.
     pub expires_at: OffsetDateTime,
 }
 
-/// What `GET /api/videos/{id}` returns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// What a visitor may know of a video.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VideoView {
+    /// Its id.
     pub id: VideoId,
+    /// Its title.
     pub title: String,
+    /// Where it is in its life.
     pub status: VideoStatus,
+    /// Why it was rejected (empty otherwise).
     pub reasons: Vec<String>,
     /// A short-lived GET URL, only once the video is approved.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub playback_url: Option<String>,
 }
 
@@ -233,5 +264,16 @@ mod tests {
         assert_eq!(text.parse::<VideoId>().unwrap(), id);
         assert_eq!(id.upload_key(), format!("uploads/{text}"));
         assert!("not-an-id".parse::<VideoId>().is_err());
+    }
+
+    #[test]
+    fn statuses_and_types_round_trip_through_their_names() {
+        for s in VideoStatus::ALL {
+            assert_eq!(s.as_str().parse::<VideoStatus>(), Ok(s));
+        }
+        assert!("Approved".parse::<VideoStatus>().is_err());
+        for t in VideoType::ALLOWED {
+            assert_eq!(VideoType::from_mime(t.mime()), Some(t));
+        }
     }
 }

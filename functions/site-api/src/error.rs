@@ -1,21 +1,102 @@
-//! The API's errors: `{"error":{"code","message"}}` with the right status.
-//! Messages tell the caller what was wrong with *their* request; internal
-//! causes go to the logs only.
+//! The API's errors: `{"error":{"code","message"}}` with the status of its
+//! code. Messages tell the caller what was wrong with *their* request;
+//! internal causes go to the logs only.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use rightnow_domain::DomainError;
+use rightnow_domain::{DomainError, Resource};
 use serde::Serialize;
+
+/// Every error code the API answers with, and its status. The README's
+/// table of errors is checked against this list (tests/readme.rs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// The body is not JSON.
+    MalformedJson,
+    /// The body is not UTF-8.
+    InvalidUtf8,
+    /// A cursor this API did not hand out.
+    InvalidCursor,
+    /// A page never viewed.
+    PageNotFound,
+    /// No video with that id.
+    VideoNotFound,
+    /// No report yet.
+    ReportNotFound,
+    /// A path no route serves (only when the function is called directly).
+    NotFound,
+    /// The body is over [`crate::MAX_BODY_BYTES`].
+    PayloadTooLarge,
+    /// The body is not `application/json`.
+    UnsupportedMediaType,
+    /// Well-formed input that breaks a rule; the message names the field.
+    ValidationFailed,
+    /// Our side failed; nothing about it is told.
+    Internal,
+}
+
+impl ErrorCode {
+    /// Every code, in the README's order.
+    pub const ALL: [ErrorCode; 11] = [
+        ErrorCode::MalformedJson,
+        ErrorCode::InvalidUtf8,
+        ErrorCode::InvalidCursor,
+        ErrorCode::PageNotFound,
+        ErrorCode::VideoNotFound,
+        ErrorCode::ReportNotFound,
+        ErrorCode::NotFound,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::ValidationFailed,
+        ErrorCode::Internal,
+    ];
+
+    /// The code as it appears in `error.code`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::MalformedJson => "malformed_json",
+            ErrorCode::InvalidUtf8 => "invalid_utf8",
+            ErrorCode::InvalidCursor => "invalid_cursor",
+            ErrorCode::PageNotFound => "page_not_found",
+            ErrorCode::VideoNotFound => "video_not_found",
+            ErrorCode::ReportNotFound => "report_not_found",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::ValidationFailed => "validation_failed",
+            ErrorCode::Internal => "internal",
+        }
+    }
+
+    /// The status every error of this code is answered with.
+    pub fn status(self) -> StatusCode {
+        match self {
+            ErrorCode::MalformedJson | ErrorCode::InvalidUtf8 | ErrorCode::InvalidCursor => {
+                StatusCode::BAD_REQUEST
+            }
+            ErrorCode::PageNotFound
+            | ErrorCode::VideoNotFound
+            | ErrorCode::ReportNotFound
+            | ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::ValidationFailed => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
 
 /// An error response.
 #[derive(Debug)]
 pub struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
+    /// What went wrong, for programs.
+    pub code: ErrorCode,
+    /// What went wrong, for people.
     pub message: String,
 }
 
+/// The error body, as sent.
 #[derive(Serialize)]
 struct Envelope<'a> {
     error: Body<'a>,
@@ -28,9 +109,9 @@ struct Body<'a> {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    /// An error of `code`, with a message for the caller.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
-            status,
             code,
             message: message.into(),
         }
@@ -41,47 +122,58 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = Envelope {
             error: Body {
-                code: self.code,
+                code: self.code.as_str(),
                 message: &self.message,
             },
         };
-        (self.status, Json(body)).into_response()
+        (self.code.status(), Json(body)).into_response()
     }
 }
 
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         match e {
-            DomainError::Invalid(v) => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed",
-                v.to_string(),
-            ),
+            DomainError::Invalid(v) => ApiError::new(ErrorCode::ValidationFailed, v.to_string()),
             DomainError::BadCursor => ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_cursor",
+                ErrorCode::InvalidCursor,
                 "cursor must be a nextCursor value returned by this API",
             ),
             DomainError::NotFound(what) => {
                 let code = match what {
-                    rightnow_domain::Resource::Page => "page_not_found",
-                    rightnow_domain::Resource::Video => "video_not_found",
-                    rightnow_domain::Resource::Report => "report_not_found",
+                    Resource::Page => ErrorCode::PageNotFound,
+                    Resource::Video => ErrorCode::VideoNotFound,
+                    Resource::Report => ErrorCode::ReportNotFound,
                 };
-                ApiError::new(
-                    StatusCode::NOT_FOUND,
-                    code,
-                    format!("no such {}", what.as_str()),
-                )
+                ApiError::new(code, format!("no such {}", what.as_str()))
             }
             DomainError::Unavailable(cause) => {
                 tracing::error!(error = %cause, "backing service failed");
                 ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
+                    ErrorCode::Internal,
                     "something went wrong on our side; try again",
                 )
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The golden shape of the error body.
+    #[test]
+    fn error_envelope() {
+        let e = ApiError::new(
+            ErrorCode::ValidationFailed,
+            "author: must be 1-40 characters",
+        );
+        let body = Envelope {
+            error: Body {
+                code: e.code.as_str(),
+                message: &e.message,
+            },
+        };
+        insta::assert_json_snapshot!(body);
     }
 }

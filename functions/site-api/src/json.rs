@@ -3,10 +3,10 @@
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{FromRequest, Request};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use serde::de::DeserializeOwned;
 
-use crate::ApiError;
+use crate::error::{ApiError, ErrorCode};
 
 /// Bodies over this many bytes are refused with 413. Every body this API
 /// takes fits in far less (a 2000-character comment is at most 8 KiB).
@@ -39,8 +39,7 @@ where
             .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"));
         if !is_json {
             return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                ErrorCode::UnsupportedMediaType,
                 "send the body as Content-Type: application/json",
             ));
         }
@@ -48,21 +47,14 @@ where
             .await
             .map_err(|_| {
                 ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
+                    ErrorCode::PayloadTooLarge,
                     format!("the body is over {MAX_BODY_BYTES} bytes"),
                 )
             })?;
         // API Gateway hands a JSON body to the function as text, with bytes
         // that are not UTF-8 already replaced by U+FFFD; a body that reaches
         // us as raw bytes may still hold them. Refuse both.
-        let invalid_utf8 = || {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_utf8",
-                "the body is not valid UTF-8",
-            )
-        };
+        let invalid_utf8 = || ApiError::new(ErrorCode::InvalidUtf8, "the body is not valid UTF-8");
         let text = std::str::from_utf8(&bytes).map_err(|_| invalid_utf8())?;
         if text.contains(char::REPLACEMENT_CHARACTER) {
             return Err(invalid_utf8());
@@ -75,8 +67,7 @@ fn parse<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
     use serde_json::error::Category;
     let malformed = |e: &serde_json::Error| {
         ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
+            ErrorCode::MalformedJson,
             format!("the body is not valid JSON ({})", strip_position(e)),
         )
     };
@@ -93,11 +84,7 @@ fn parse<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
                     "." => strip_position(&inner),
                     field => format!("{field}: {}", strip_position(&inner)),
                 };
-                ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "validation_failed",
-                    message,
-                )
+                ApiError::new(ErrorCode::ValidationFailed, message)
             }
             Category::Syntax | Category::Eof | Category::Io => malformed(&inner),
         }

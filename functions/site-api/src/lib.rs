@@ -4,8 +4,14 @@
 //! result into JSON. No business rule lives here: validation, the 404 for an
 //! unknown page and what gets published are the domain's. The router is
 //! built on ports, so handler tests run it on the in-memory fakes.
+//!
+//! - `bodies`: the wire format, every request and response body;
+//! - `json`: the JSON body extractor and its errors;
+//! - [`error`]: the error codes and the error body;
+//! - `routes`: the handlers.
 
-mod error;
+mod bodies;
+pub mod error;
 mod json;
 mod routes;
 
@@ -19,14 +25,18 @@ use rightnow_domain::ports::{
 };
 use rightnow_domain::services::{Comments, PageViewsService, Reports, Videos};
 
-pub use error::ApiError;
+pub use error::{ApiError, ErrorCode};
 pub use json::MAX_BODY_BYTES;
 
 /// The domain services the routes call, built once per sandbox.
 pub struct Services {
+    /// Page views.
     pub views: PageViewsService,
+    /// Comments.
     pub comments: Comments,
+    /// Video uploads.
     pub videos: Videos,
+    /// Reports.
     pub reports: Reports,
 }
 

@@ -1,21 +1,21 @@
-//! The handlers: parse the path and query, call one service, shape the JSON.
+//! The handlers: parse the path and query, call one service, map the result
+//! to its body (`bodies`). Each handler's doc lists its answers.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use rightnow_domain::comment::{Comment, NewComment};
-use rightnow_domain::page::{PageViews, Slug};
-use rightnow_domain::report::LatestReport;
-use rightnow_domain::video::{NewVideo, UploadTicket, VideoView};
-use serde::Serialize;
-use serde_json::json;
+use rightnow_domain::page::Slug;
 
+use crate::Services;
+use crate::bodies::{
+    CommentBody, CommentListBody, HealthBody, LatestReportBody, ListCommentsQuery, NewCommentBody,
+    NewVideoBody, PageViewsBody, UploadTicketBody, VideoBody,
+};
+use crate::error::{ApiError, ErrorCode};
 use crate::json::JsonBody;
-use crate::{ApiError, Services};
 
 type App = State<Arc<Services>>;
 
@@ -23,81 +23,82 @@ fn slug(raw: &str) -> Result<Slug, ApiError> {
     Ok(Slug::parse(raw).map_err(rightnow_domain::DomainError::from)?)
 }
 
-pub async fn health() -> Json<serde_json::Value> {
-    Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+/// 200 `{"status":"ok","version"}`.
+pub async fn health() -> Json<HealthBody> {
+    Json(HealthBody {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+    })
 }
 
+/// 200 with the count; 404 `page_not_found`; 422 for a bad slug.
 pub async fn page_views(
     State(app): App,
     Path(raw): Path<String>,
-) -> Result<Json<PageViews>, ApiError> {
-    Ok(Json(app.views.count(slug(&raw)?).await?))
+) -> Result<Json<PageViewsBody>, ApiError> {
+    Ok(Json(app.views.count(slug(&raw)?).await?.into()))
 }
 
+/// 200 with the new count (a page is known from its first view); 422 for a
+/// bad slug.
 pub async fn record_view(
     State(app): App,
     Path(raw): Path<String>,
-) -> Result<Json<PageViews>, ApiError> {
-    Ok(Json(app.views.record(slug(&raw)?).await?))
+) -> Result<Json<PageViewsBody>, ApiError> {
+    Ok(Json(app.views.record(slug(&raw)?).await?.into()))
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CommentList {
-    comments: Vec<Comment>,
-    /// Pass back as `cursor` for the next (older) page; null on the last.
-    next_cursor: Option<String>,
-}
-
+/// 200 with a page of comments, newest first; 400 `invalid_cursor`; 404
+/// `page_not_found`; 422 for a bad slug or limit.
 pub async fn list_comments(
     State(app): App,
     Path(raw): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<CommentList>, ApiError> {
+    Query(query): Query<ListCommentsQuery>,
+) -> Result<Json<CommentListBody>, ApiError> {
     let page = app
         .comments
-        .list(
-            slug(&raw)?,
-            query.get("limit").map(String::as_str),
-            query.get("cursor").map(String::as_str),
-        )
+        .list(slug(&raw)?, query.limit.as_deref(), query.cursor.as_deref())
         .await?;
-    Ok(Json(CommentList {
-        comments: page.comments,
-        next_cursor: page.next.map(|c| c.encode()),
-    }))
+    Ok(Json(page.into()))
 }
 
+/// 201 with the comment; 404 `page_not_found`; 422 for a bad slug or
+/// comment; and the body errors of [`JsonBody`].
 pub async fn post_comment(
     State(app): App,
     Path(raw): Path<String>,
-    JsonBody(input): JsonBody<NewComment>,
-) -> Result<(StatusCode, Json<Comment>), ApiError> {
-    let comment = app.comments.post(slug(&raw)?, input).await?;
-    Ok((StatusCode::CREATED, Json(comment)))
+    JsonBody(input): JsonBody<NewCommentBody>,
+) -> Result<(StatusCode, Json<CommentBody>), ApiError> {
+    let comment = app.comments.post(slug(&raw)?, input.into_domain()).await?;
+    Ok((StatusCode::CREATED, Json(comment.into())))
 }
 
+/// 201 with the upload ticket; 422 for a bad declaration; and the body
+/// errors of [`JsonBody`].
 pub async fn register_video(
     State(app): App,
-    JsonBody(input): JsonBody<NewVideo>,
-) -> Result<(StatusCode, Json<UploadTicket>), ApiError> {
-    let ticket = app.videos.register(input).await?;
-    Ok((StatusCode::CREATED, Json(ticket)))
+    JsonBody(input): JsonBody<NewVideoBody>,
+) -> Result<(StatusCode, Json<UploadTicketBody>), ApiError> {
+    let ticket = app.videos.register(input.into_domain()).await?;
+    Ok((StatusCode::CREATED, Json(ticket.into())))
 }
 
+/// 200 with the video's status; 404 `video_not_found`, also for an id that
+/// is not one.
 pub async fn video_status(
     State(app): App,
     Path(id): Path<String>,
-) -> Result<Json<VideoView>, ApiError> {
-    Ok(Json(app.videos.status(&id).await?))
+) -> Result<Json<VideoBody>, ApiError> {
+    Ok(Json(app.videos.status(&id).await?.into()))
 }
 
-pub async fn latest_report(State(app): App) -> Result<Json<LatestReport>, ApiError> {
-    Ok(Json(app.reports.latest().await?))
+/// 200 with the latest report and a link; 404 `report_not_found`.
+pub async fn latest_report(State(app): App) -> Result<Json<LatestReportBody>, ApiError> {
+    Ok(Json(app.reports.latest().await?.into()))
 }
 
 /// Only reached when the function is called directly (cargo lambda watch);
 /// behind API Gateway an undeclared route never invokes the function.
 pub async fn not_found() -> impl IntoResponse {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+    ApiError::new(ErrorCode::NotFound, "no such route")
 }

@@ -11,6 +11,7 @@ use crate::comment::NewComment;
 use crate::events::DomainEvent;
 use crate::fakes::{FakeSigner, FixedClock, InMemoryStore, RecordingPublisher};
 use crate::page::Slug;
+use crate::ports::VideoStore;
 use crate::report::ReportPointer;
 use crate::video::{NewVideo, VideoStatus};
 use crate::{DomainError, Resource};
@@ -238,9 +239,18 @@ async fn an_approved_video_has_a_playback_url_and_unknown_ids_are_not_found() {
         })
         .await
         .unwrap();
-    let mut video = w.store.get_video(ticket.id);
-    video.status = VideoStatus::Approved;
-    w.store.put_video(video);
+    // What video-moderation does, through the port it will use.
+    let moved = w
+        .store
+        .transition(
+            ticket.id,
+            VideoStatus::AwaitingUpload,
+            VideoStatus::Approved,
+            &[],
+        )
+        .await
+        .unwrap();
+    assert!(moved);
     let view = w.videos.status(&ticket.id.to_string()).await.unwrap();
     assert!(
         view.playback_url
