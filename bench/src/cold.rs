@@ -18,6 +18,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use rightnow_infra::template::Function;
 use serde_json::Value;
 
 use crate::launch::{Event, Target};
@@ -133,7 +134,7 @@ pub fn check_response(target: &Target, event: &Event, body: &[u8]) -> Result<()>
             String::from_utf8_lossy(body)
         )
     })?;
-    if target.spec.as_ref().is_some_and(|s| s.http) {
+    if target.spec.as_ref().is_some_and(Function::is_http) {
         let status = json.get("statusCode").and_then(Value::as_u64).unwrap_or(0);
         if !(200..500).contains(&status) {
             bail!(

@@ -10,6 +10,7 @@
 //! so its real durations are longer: read the cold and warm figures as a
 //! floor, and their differences between commits as the signal.
 
+use rightnow_infra::template::Architecture;
 use serde::Serialize;
 
 /// us-east-1 list prices, arm64 (the template's default architecture).
@@ -42,15 +43,14 @@ pub struct Cost {
 /// invocation (exec → response) takes `cold_ms` and warm one `warm_ms`.
 pub fn per_million(
     memory_mb: u64,
-    architecture: &str,
+    architecture: Architecture,
     http: bool,
     cold_ms: f64,
     warm_ms: f64,
 ) -> Cost {
-    let gb_second = if architecture == "x86_64" {
-        PRICE_PER_GB_SECOND_X86_64
-    } else {
-        PRICE_PER_GB_SECOND_ARM64
+    let gb_second = match architecture {
+        Architecture::X86_64 => PRICE_PER_GB_SECOND_X86_64,
+        Architecture::Arm64 => PRICE_PER_GB_SECOND_ARM64,
     };
     let gb = memory_mb as f64 / 1024.0;
     let one = |ms: f64| {
@@ -76,10 +76,10 @@ mod tests {
     #[test]
     fn a_128_mb_http_function() {
         // 1M x (0.2 + 1.0) $/M + 1M x 0.125 GB x 0.010 s x $0.0000133334.
-        let c = per_million(128, "arm64", true, 9.2, 0.3);
+        let c = per_million(128, Architecture::Arm64, true, 9.2, 0.3);
         assert!((c.per_million_cold - (1.20 + 0.125 * 0.010 * 13.3334)).abs() < 1e-9);
         assert!((c.per_million_warm - (1.20 + 0.125 * 0.001 * 13.3334)).abs() < 1e-9);
-        let plain = per_million(128, "arm64", false, 9.2, 0.3);
+        let plain = per_million(128, Architecture::Arm64, false, 9.2, 0.3);
         assert!((c.per_million_cold - plain.per_million_cold - 1.0).abs() < 1e-9);
     }
 }

@@ -31,8 +31,8 @@ use crate::cold::vm_hwm_kib;
 use crate::discover::{Binary, Workspace};
 use crate::launch::Target;
 use crate::requests::{self, Primed};
-use crate::template::FunctionSpec;
 use crate::wrk::{self, LoadStats};
+use rightnow_infra::template::Function;
 
 /// How hard and how long.
 #[derive(Debug, Clone, Copy)]
@@ -82,7 +82,7 @@ pub struct FunctionLatency {
 /// The template's functions that API Gateway fronts, with their routes.
 pub struct Fronted<'a> {
     pub binary: &'a Binary,
-    pub spec: &'a FunctionSpec,
+    pub spec: &'a Function,
     pub routes: Vec<Route>,
 }
 
@@ -294,7 +294,7 @@ impl DirectPath {
 async fn deployed_env(
     ms: &MiniStack,
     stack: &Stack,
-    spec: &FunctionSpec,
+    spec: &Function,
 ) -> Result<Vec<(String, String)>> {
     let aws = Clients::new(ms).await;
     let (_, vars) = aws

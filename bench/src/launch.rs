@@ -11,7 +11,7 @@ use axum::body::Bytes;
 use rightnow_infra::ministack::REGION;
 
 use crate::discover::{Binary, Kind};
-use crate::template::FunctionSpec;
+use rightnow_infra::template::Function;
 
 /// The system CA bundle: Debian's, then Amazon Linux's.
 const CA_BUNDLES: [&str; 2] = [
@@ -33,7 +33,7 @@ pub struct Target {
     pub binary: Binary,
     pub bootstrap: PathBuf,
     /// The template's view of it (`None` for the floor).
-    pub spec: Option<FunctionSpec>,
+    pub spec: Option<Function>,
     /// The function's own variables, resources resolved, plus the AWS
     /// endpoint and credentials.
     pub env: Vec<(String, String)>,

@@ -6,10 +6,12 @@
 //! - [`discover`]: every binary under `functions/` (from `cargo metadata`,
 //!   no list to keep up to date) plus the floor, built with cargo-lambda
 //!   exactly as `sam build` builds them.
-//! - [`template`]: what template.yaml says about each function: memory,
-//!   environment, whether API Gateway fronts it.
+//! - `rightnow_infra::template`: what template.yaml says about each
+//!   function (memory, environment, whether API Gateway fronts it); the one
+//!   reader of the template, shared with the local cloud and the tests.
 //! - [`local_aws`]: MiniStack with the resources the functions' environment
-//!   names, so the first invoke makes its real AWS calls, locally.
+//!   names (made by `rightnow_infra::resources` from their definitions), so
+//!   the first invoke makes its real AWS calls, locally.
 //! - [`tls`]: a TLS terminator in front of it, with a CA the functions
 //!   trust (`AWS_CA_BUNDLE`), so that their first call pays a real handshake.
 //! - [`runtime_api`]: a minimal Lambda Runtime API on loopback that
@@ -43,7 +45,6 @@ pub mod run;
 pub mod runtime_api;
 pub mod size;
 pub mod stats;
-pub mod template;
 pub mod tls;
 pub mod wrk;
 

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde::Serialize;
 
+use rightnow_infra::template::Architecture;
+
 use crate::callgrind::Instructions;
 use crate::cost::Cost;
 use crate::discover::Kind;
@@ -66,7 +68,7 @@ pub struct BinaryReport {
     pub instructions: Option<Instructions>,
     /// From the headline (first) event's durations.
     pub cost: Option<Cost>,
-    pub architecture: Option<String>,
+    pub architecture: Option<Architecture>,
     pub http: bool,
 }
 
@@ -250,7 +252,7 @@ impl Report {
                 b.name,
                 e.event,
                 c.memory_mb,
-                b.architecture.as_deref().unwrap_or("-"),
+                b.architecture.map_or("-", Architecture::as_str),
                 if b.http { "yes" } else { "no" },
                 format!("${:.4}", c.per_million_cold),
                 format!("${:.4}", c.per_million_warm),

@@ -238,9 +238,9 @@ mod tests {
     use super::*;
 
     fn routes() -> Vec<Route> {
-        let root = rightnow_infra::tools::workspace_root();
-        let template = rightnow_infra::template::read(&root.join("template.yaml")).unwrap();
-        rightnow_infra::template::http_routes(&template)
+        rightnow_infra::template::Template::project()
+            .unwrap()
+            .http_routes()
     }
 
     #[test]

@@ -12,10 +12,10 @@ use crate::launch::{self, Target};
 use crate::local_aws::{self, LocalAws};
 use crate::report::{self, BinaryReport, EventReport, Report};
 use crate::stats::Summary;
-use crate::template::{self, FunctionSpec, Template};
 use crate::tls::TlsTerminator;
 use crate::wrk::{self, LoadStats};
 use crate::{callgrind, cost, handlers, plot, size};
+use rightnow_infra::template::{Function, Template};
 
 /// What `rightnow-bench run` does.
 #[derive(Debug, Clone)]
@@ -84,8 +84,8 @@ pub async fn run(opts: &Options) -> Result<Report> {
             discover::stage(&ws, b)?;
         }
     }
-    let template = template::read(&ws.root.join("template.yaml"))?;
-    let specs: Vec<(Binary, Option<FunctionSpec>)> = ws
+    let template = Template::read(&ws.root.join("template.yaml"))?;
+    let specs: Vec<(Binary, Option<Function>)> = ws
         .binaries
         .iter()
         .map(|b| {
@@ -285,9 +285,9 @@ pub async fn smoke(runs: usize) -> Result<Smoke> {
 /// MiniStack, with the resources the functions name, if any does.
 async fn start_local_aws(
     template: &Template,
-    specs: &[(Binary, Option<FunctionSpec>)],
+    specs: &[(Binary, Option<Function>)],
 ) -> Result<Option<LocalAws>> {
-    let functions: Vec<FunctionSpec> = specs.iter().filter_map(|(_, s)| s.clone()).collect();
+    let functions: Vec<Function> = specs.iter().filter_map(|(_, s)| s.clone()).collect();
     if functions
         .iter()
         .all(|f| f.env.iter().all(|(_, v)| v.resource().is_none()))
@@ -299,7 +299,7 @@ async fn start_local_aws(
 
 fn targets(
     ws: &Workspace,
-    specs: &[(Binary, Option<FunctionSpec>)],
+    specs: &[(Binary, Option<Function>)],
     aws: Option<&LocalAws>,
     tls: Option<&TlsTerminator>,
     overrides: &[(String, String)],
@@ -354,14 +354,14 @@ fn targets(
 async fn latency_under_load(
     ws: &Workspace,
     template: &Template,
-    specs: &[(Binary, Option<FunctionSpec>)],
+    specs: &[(Binary, Option<Function>)],
     load: latency::Options,
 ) -> Result<Vec<latency::FunctionLatency>> {
-    let routes = rightnow_infra::template::http_routes(&template.0);
+    let routes = template.http_routes();
     let fronted: Vec<Fronted> = specs
         .iter()
         .filter_map(|(binary, spec)| {
-            let spec = spec.as_ref().filter(|s| s.http)?;
+            let spec = spec.as_ref().filter(|s| s.is_http())?;
             let routes = routes
                 .iter()
                 .filter(|r| r.function == spec.logical_id)
@@ -475,8 +475,8 @@ fn binary_report(
     let cost = match (&t.spec, events.first()) {
         (Some(spec), Some(e)) => Some(cost::per_million(
             spec.memory_mb,
-            &spec.architecture,
-            spec.http,
+            spec.architecture,
+            spec.is_http(),
             e.first_invoke_ms.median,
             e.warm_invoke_ms.median,
         )),
@@ -495,7 +495,7 @@ fn binary_report(
         events,
         instructions,
         cost,
-        architecture: t.spec.as_ref().map(|s| s.architecture.clone()),
-        http: t.spec.as_ref().is_some_and(|s| s.http),
+        architecture: t.spec.as_ref().map(|s| s.architecture),
+        http: t.spec.as_ref().is_some_and(Function::is_http),
     })
 }

@@ -18,7 +18,7 @@ use crate::gaps::Clients;
 use crate::ministack::MiniStack;
 use crate::process::ChildGroup;
 use crate::stack::Stack;
-use crate::template;
+use crate::template::Template;
 use crate::tools::{path_with_venv, venv_bin, workspace_root};
 
 /// Where `cargo lambda watch` listens: `WATCH_PORT`, 9000 by default.
@@ -41,8 +41,7 @@ pub const PROXY_VAR: &str = "MINISTACK_LAMBDA_PROXY_URL";
 /// variables (TABLE_NAME, ...) in an env file, with the local endpoint.
 pub async fn watch_functions(ms: &MiniStack, stack: &Stack) -> Result<ChildGroup> {
     let aws = Clients::new(ms).await;
-    let template = template::read(&workspace_root().join("template.yaml"))?;
-    let functions = template::functions(&template);
+    let functions = Template::project()?.functions();
 
     let mut env: BTreeMap<String, String> = ms
         .aws_env()

@@ -15,6 +15,7 @@ pub mod dev;
 pub mod gaps;
 pub mod ministack;
 pub mod process;
+pub mod resources;
 pub mod stack;
 pub mod template;
 pub mod tools;

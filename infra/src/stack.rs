@@ -121,7 +121,7 @@ pub async fn deploy(ms: &MiniStack, built: &std::path::Path, name: &str) -> Resu
     )?;
     let aws = gaps::Clients::new(ms).await;
     let outputs = aws.stack_outputs(name).await?;
-    let routes = template::http_routes(&template::read(&workspace_root().join("template.yaml"))?);
+    let routes = template::Template::project()?.http_routes();
     let routes_after_sam_deploy =
         gaps::create_http_api_routes(&aws, name, &outputs, &routes).await?;
     eprintln!("sam deploy + post-deploy steps: {:.1?}", started.elapsed());

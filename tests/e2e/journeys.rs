@@ -108,10 +108,7 @@ async fn a_video_upload_round_trip() {
         .unwrap();
     assert!(put.status().is_success(), "{}", put.status());
 
-    let config = aws_sdk_s3::config::Builder::from(&sdk().await)
-        .force_path_style(true)
-        .build();
-    let s3 = aws_sdk_s3::Client::from_conf(config);
+    let s3 = rightnow_infra::resources::s3(&sdk().await);
     let bucket = stack().output("MediaBucketName").unwrap();
     let head = s3
         .head_object()

@@ -4,8 +4,7 @@
 //! case here fails this test.
 
 use reqwest::Method;
-use rightnow_infra::template;
-use rightnow_infra::tools::workspace_root;
+use rightnow_infra::template::Template;
 use serde_json::json;
 
 use crate::api::{self, Answer, fresh_slug, get, post, post_json};
@@ -51,8 +50,7 @@ async fn exercise(route: &str) -> Option<Answer> {
 
 #[tokio::test]
 async fn every_route_of_the_template_answers_through_the_gateway() {
-    let template = template::read(&workspace_root().join("template.yaml")).unwrap();
-    let routes = template::http_routes(&template);
+    let routes = Template::project().unwrap().http_routes();
     assert!(routes.len() >= 8, "{routes:?}");
     for route in routes {
         let key = route.key();

@@ -1,93 +1,28 @@
-//! The adapters against a real local AWS: a MiniStack that this test process
-//! starts on a free port (and the kernel stops when the process ends). Each
-//! test makes its own table, bucket or bus, so tests run in parallel.
+//! The app table's adapter: counters, comments, videos, the report pointer.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::HashMap;
 
-use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::AttributeValue;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType,
-};
 use rightnow_aws::dynamodb::AppTable;
-use rightnow_aws::eventbridge::EventBus;
-use rightnow_aws::s3::BucketUrls;
 use rightnow_domain::comment::{Comment, CommentId};
-use rightnow_domain::events::{CommentPosted, DomainEvent};
 use rightnow_domain::page::Slug;
 use rightnow_domain::ports::*;
 use rightnow_domain::report::ReportPointer;
 use rightnow_domain::video::{Video, VideoId, VideoStatus, VideoType};
-use rightnow_infra::ministack;
 use time::OffsetDateTime;
 use time::macros::{date, datetime};
 use ulid::Ulid;
 
-async fn sdk() -> SdkConfig {
-    ministack::shared().sdk_config().await
-}
+use crate::{make, sdk};
 
-fn unique(prefix: &str) -> String {
-    format!("{prefix}-{}", Ulid::new().to_string().to_ascii_lowercase())
-}
-
-/// A fresh table with the app table's keys, index and TTL.
+/// A fresh table, made from the template's `AppTable`.
 async fn table() -> AppTable {
-    let client = aws_sdk_dynamodb::Client::new(&sdk().await);
-    let name = unique("app");
-    let attr = |n: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(n)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .unwrap()
-    };
-    let key = |n: &str, t| {
-        KeySchemaElement::builder()
-            .attribute_name(n)
-            .key_type(t)
-            .build()
-            .unwrap()
-    };
-    client
-        .create_table()
-        .table_name(&name)
-        .billing_mode(BillingMode::PayPerRequest)
-        .set_attribute_definitions(Some(vec![
-            attr("pk"),
-            attr("sk"),
-            attr("gsi1pk"),
-            attr("gsi1sk"),
-        ]))
-        .key_schema(key("pk", KeyType::Hash))
-        .key_schema(key("sk", KeyType::Range))
-        .global_secondary_indexes(
-            GlobalSecondaryIndex::builder()
-                .index_name("gsi1")
-                .key_schema(key("gsi1pk", KeyType::Hash))
-                .key_schema(key("gsi1sk", KeyType::Range))
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::All)
-                        .build(),
-                )
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .expect("create table");
-    AppTable::new(client, name)
+    let made = make("AppTable").await;
+    AppTable::new(aws_sdk_dynamodb::Client::new(&sdk().await), made.name)
 }
 
 /// An item as stored, read behind the adapter's back.
-async fn raw_item(
-    t: &AppTable,
-    pk: &str,
-    sk: &str,
-) -> std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> {
+async fn raw_item(t: &AppTable, pk: &str, sk: &str) -> HashMap<String, AttributeValue> {
     use aws_sdk_dynamodb::types::AttributeValue::S;
     t.client()
         .get_item()
@@ -103,7 +38,7 @@ async fn raw_item(
 
 /// An item in DynamoDB's JSON, as `aws dynamodb get-item` prints it: the
 /// type of every attribute shows (a count stored as text would too).
-fn dynamodb_json(item: &std::collections::HashMap<String, AttributeValue>) -> serde_json::Value {
+fn dynamodb_json(item: &HashMap<String, AttributeValue>) -> serde_json::Value {
     fn value(v: &AttributeValue) -> serde_json::Value {
         use serde_json::json;
         match v {
@@ -381,111 +316,4 @@ async fn the_latest_report_pointer_round_trips() {
     };
     t.set_latest_report(&pointer).await.unwrap();
     assert_eq!(t.latest().await.unwrap(), Some(pointer));
-}
-
-async fn bucket() -> (aws_sdk_s3::Client, BucketUrls) {
-    let sdk = sdk().await;
-    // Path-style: `bucket.127.0.0.1` does not resolve.
-    let config = aws_sdk_s3::config::Builder::from(&sdk)
-        .force_path_style(true)
-        .build();
-    let client = aws_sdk_s3::Client::from_conf(config);
-    let name = unique("media");
-    client
-        .create_bucket()
-        .bucket(&name)
-        .send()
-        .await
-        .expect("create bucket");
-    (client, BucketUrls::new(&sdk, name).unwrap())
-}
-
-#[tokio::test]
-async fn a_presigned_put_accepts_exactly_the_declared_upload() {
-    let (s3, urls) = bucket().await;
-    let bytes = vec![7u8; 1000];
-    let ttl = Duration::from_secs(300);
-    let http = reqwest::Client::new();
-    let put = |url: String, ct: &'static str, body: Vec<u8>| {
-        let http = http.clone();
-        async move {
-            http.put(url)
-                .header("content-type", ct)
-                .body(body)
-                .send()
-                .await
-                .unwrap()
-                .status()
-        }
-    };
-
-    let url = urls
-        .presign_put("uploads/a", VideoType::Mp4, 1000, ttl)
-        .await
-        .unwrap();
-    assert!(
-        !put(url.clone(), "video/quicktime", bytes.clone())
-            .await
-            .is_success(),
-        "other type"
-    );
-    assert!(
-        !put(url.clone(), "video/mp4", vec![7u8; 999])
-            .await
-            .is_success(),
-        "other size"
-    );
-    let wrong_key = url.replacen("uploads/a", "uploads/b", 1);
-    assert!(
-        !put(wrong_key, "video/mp4", bytes.clone())
-            .await
-            .is_success(),
-        "other key"
-    );
-    assert!(
-        s3.head_object()
-            .bucket(urls.bucket())
-            .key("uploads/a")
-            .send()
-            .await
-            .is_err(),
-        "refused uploads store nothing"
-    );
-
-    assert!(put(url, "video/mp4", bytes.clone()).await.is_success());
-    let head = s3
-        .head_object()
-        .bucket(urls.bucket())
-        .key("uploads/a")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(head.content_length(), Some(1000));
-    assert_eq!(head.content_type(), Some("video/mp4"));
-
-    let get = urls.presign_get("uploads/a", ttl).await.unwrap();
-    let body = http.get(get).send().await.unwrap().bytes().await.unwrap();
-    assert_eq!(body.as_ref(), bytes.as_slice());
-}
-
-#[tokio::test]
-async fn events_are_published_to_the_bus_in_batches() {
-    let sdk = sdk().await;
-    let client = aws_sdk_eventbridge::Client::new(&sdk);
-    let name = unique("bus");
-    client.create_event_bus().name(&name).send().await.unwrap();
-    let event = DomainEvent::CommentPosted(CommentPosted {
-        page: slug("home"),
-        comment_id: CommentId(Ulid::new()),
-        author: "Ada".into(),
-        posted_at: datetime!(2026-11-27 10:00 UTC),
-    });
-    let bus = Arc::new(EventBus::new(&sdk, &name));
-    bus.publish(std::slice::from_ref(&event)).await.unwrap();
-    let many: Vec<_> = std::iter::repeat_n(event.clone(), 23).collect();
-    bus.publish(&many)
-        .await
-        .expect("more than one PutEvents batch");
-    // (AWS refuses events for a bus that does not exist; MiniStack accepts
-    // them, so that case cannot be shown here.)
 }

@@ -1,0 +1,38 @@
+//! The adapters against a real local AWS: a MiniStack that this test process
+//! starts on a free port (and the kernel stops when the process ends). Each
+//! test makes its own table, bucket or bus from the template's own
+//! definition of it, so tests run in parallel and meet the resources the
+//! functions meet.
+
+mod dynamodb;
+mod eventbridge;
+mod put_events_stub;
+mod s3;
+
+use aws_config::SdkConfig;
+use rightnow_infra::ministack;
+use rightnow_infra::resources::{self, Made};
+use rightnow_infra::template::Template;
+use ulid::Ulid;
+
+async fn sdk() -> SdkConfig {
+    ministack::shared().sdk_config().await
+}
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", Ulid::new().to_string().to_ascii_lowercase())
+}
+
+/// A fresh copy of the template's resource `id` (`AppTable`, `MediaBucket`,
+/// `AppBus`), under a name of its own.
+async fn make(id: &str) -> Made {
+    let template = Template::project().expect("template.yaml");
+    resources::create(
+        &sdk().await,
+        &template,
+        id,
+        &unique(&id.to_ascii_lowercase()),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("making {id}: {e:#}"))
+}
