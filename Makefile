@@ -11,7 +11,13 @@ MINISTACK_VERSION := 1.5.33
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: apt-tools setup dev up test test-fast lint fmt build build-arm64 deploy invoke bench clean
+.PHONY: help apt-tools setup dev up test lint fmt build build-arm64 deploy invoke bench clean
+.DEFAULT_GOAL := help
+
+## help: every target, with what it does
+help:
+	@grep -E '^## [a-z0-9-]+: ' $(MAKEFILE_LIST) | sed -E 's/^## ([a-z0-9-]+): /\1\t/' \
+		| awk -F'\t' '{ printf "  make %-12s %s\n", $$1, $$2 }'
 
 ## setup: install the pinned tools into .venv (idempotent)
 setup: $(VENV)/.installed
@@ -27,8 +33,9 @@ $(VENV)/.installed: infra/requirements.txt Makefile
 	@touch $@
 	@echo "setup: tools installed in $(VENV)"
 
-## apt-tools: Debian's wrk (the benchmark's load generator, also used by its
-## smoke test) and valgrind (instruction counts), if missing
+## apt-tools: install Debian's wrk and valgrind if missing (make setup runs it)
+# wrk is the benchmark's load generator (its smoke test uses it too);
+# valgrind counts instructions.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_TOOLS := wrk valgrind
 apt-tools:
@@ -60,6 +67,7 @@ lint: setup
 	@if cargo tree -p rightnow-domain -e normal --prefix none | grep -E '^(aws-|lambda_)'; then \
 		echo "the domain crate must not depend on aws-* or lambda_* crates"; exit 1; fi
 
+## fmt: format every crate
 fmt:
 	cargo fmt --all
 
@@ -79,8 +87,8 @@ deploy: build
 		--query "Stacks[0].Outputs[?OutputKey=='SiteBucketName'].OutputValue" --output text); \
 	$(BIN)/aws s3 sync site/ s3://$$bucket/ --delete
 
-## bench: cold start, latency, size, memory and cost of every function (bench/results/);
-## BENCH_ARGS passes options, e.g. BENCH_ARGS="--runs 5 --no-latency" (see --help)
+## bench: cold start, latency, size, memory and cost of every function (bench/results/)
+# BENCH_ARGS passes options, e.g. BENCH_ARGS="--runs 5 --no-latency" (see --help).
 bench: setup
 	cargo run --profile tool -p rightnow-bench -- run $(BENCH_ARGS)
 
@@ -89,5 +97,6 @@ EVENT ?= health
 invoke: setup
 	cargo lambda invoke site-api --data-file events/site-api/$(EVENT).json
 
+## clean: remove sam's build and the local cloud's state (.aws-sam, .local)
 clean:
 	rm -rf .aws-sam .local

@@ -1,10 +1,9 @@
 //! Instruction counts of init and of init + first invoke, with callgrind.
 //!
 //! Wall time moves with the machine's load; the number of instructions a
-//! run executes does not: the floor's repeats to the instruction, and
-//! site-api's to a few hundred in 22 million (0.002%: random hash seeds,
-//! the clock, the signing of its AWS call). It is the figure to compare
-//! between commits.
+//! run executes does not: the floor's repeats to the instruction, and a
+//! function's to within a few hundred (random hash seeds, the clock, the
+//! signing of its AWS calls). It is the figure to compare between commits.
 //!
 //! The method, exact by construction: the function runs under callgrind
 //! (collecting from the first instruction, `--collect-atstart=yes`, no
@@ -45,7 +44,9 @@ const PHASE_TIMEOUT: Duration = Duration::from_secs(300);
 pub struct Instructions {
     /// The event of the first invoke.
     pub event: String,
+    /// Instructions of init: exec to the first `/next`.
     pub init: u64,
+    /// Instructions of init and the first invoke: exec to the first response.
     pub init_and_first_invoke: u64,
 }
 
@@ -67,6 +68,7 @@ pub async fn count(target: &Target, event: &Event, scratch: &Path) -> Result<Ins
     })
 }
 
+#[expect(unsafe_code, reason = "kill(2) on valgrind once the phase is over")]
 async fn phase(target: &Target, event: Option<&Event>, dir: &Path) -> Result<u64> {
     let label = if event.is_some() {
         "first-invoke"

@@ -30,9 +30,13 @@ const RUN_TIMEOUT: Duration = Duration::from_secs(30);
 /// The figures of one cold run.
 #[derive(Debug, Clone, Copy)]
 pub struct ColdSample {
+    /// exec → first `GET /runtime/invocation/next`.
     pub init_ms: f64,
+    /// exec → first response.
     pub first_invoke_ms: f64,
+    /// The second event alone, from its delivery to its response.
     pub warm_invoke_ms: f64,
+    /// Peak RSS of the process (`VmHWM`).
     pub peak_rss_kib: u64,
 }
 

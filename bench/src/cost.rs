@@ -13,11 +13,14 @@
 use rightnow_infra::template::Architecture;
 use serde::Serialize;
 
-/// us-east-1 list prices, arm64 (the template's default architecture).
+/// us-east-1 list prices, arm64 (the template's default architecture):
+/// Lambda's price per request.
 pub const PRICE_PER_REQUEST: f64 = 0.20 / 1e6;
+/// Lambda's price per GB-second on arm64.
 pub const PRICE_PER_GB_SECOND_ARM64: f64 = 0.000_013_333_4;
 /// x86_64, should the template's architecture be changed.
 pub const PRICE_PER_GB_SECOND_X86_64: f64 = 0.000_016_666_7;
+/// The HTTP API's price per request.
 pub const PRICE_PER_HTTP_API_REQUEST: f64 = 1.00 / 1e6;
 
 /// The assumptions, printed with every report.
@@ -30,8 +33,10 @@ pub const ASSUMPTIONS: &[&str] = &[
     "free tier ignored; 'cold' = every invocation a cold start (worst case), 'warm' = none",
 ];
 
+/// What a function costs, per million invocations.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Cost {
+    /// The memory it is billed for.
     pub memory_mb: u64,
     /// Per million invocations, all cold (init + first invoke billed).
     pub per_million_cold: f64,

@@ -10,7 +10,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use serde::Deserialize;
+use cargo_metadata::{Metadata, MetadataCommand};
 
 /// The package of the floor: a bare lambda_runtime echo function.
 pub const FLOOR_PACKAGE: &str = "bench-floor";
@@ -28,18 +28,23 @@ pub enum Kind {
 /// One Lambda binary of the workspace.
 #[derive(Debug, Clone)]
 pub struct Binary {
+    /// The package that holds it.
     pub package: String,
     /// The bin target's name: the template's `BuildProperties.Binary`, and
     /// the folder cargo-lambda writes `bootstrap` into.
     pub name: String,
+    /// A function of the app, or the floor.
     pub kind: Kind,
 }
 
 /// The workspace as `cargo metadata` sees it.
 #[derive(Debug)]
 pub struct Workspace {
+    /// The workspace root.
     pub root: PathBuf,
+    /// Cargo's target directory.
     pub target_dir: PathBuf,
+    /// The functions by name, then the floor.
     pub binaries: Vec<Binary>,
     /// Packages under `functions/` and their bench targets (for criterion).
     pub benches: Vec<(String, String)>,
@@ -73,46 +78,20 @@ impl Workspace {
         self.target_dir.join("bench")
     }
 
+    /// The floor, if the workspace has it.
     pub fn floor(&self) -> Option<&Binary> {
         self.binaries.iter().find(|b| b.kind == Kind::Floor)
     }
 }
 
-#[derive(Deserialize)]
-struct Metadata {
-    workspace_root: PathBuf,
-    target_directory: PathBuf,
-    packages: Vec<Package>,
-}
-
-#[derive(Deserialize)]
-struct Package {
-    name: String,
-    manifest_path: PathBuf,
-    targets: Vec<Target>,
-}
-
-#[derive(Deserialize)]
-struct Target {
-    name: String,
-    kind: Vec<String>,
-}
-
 /// Reads the workspace with `cargo metadata --no-deps` run in `root`.
 pub fn workspace(root: &Path) -> Result<Workspace> {
-    let out = Command::new(cargo())
+    let meta = MetadataCommand::new()
+        .cargo_path(cargo())
         .current_dir(root)
-        .args(["metadata", "--format-version", "1", "--no-deps"])
-        .output()
+        .no_deps()
+        .exec()
         .context("running cargo metadata")?;
-    if !out.status.success() {
-        bail!(
-            "cargo metadata failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let meta: Metadata =
-        serde_json::from_slice(&out.stdout).context("parsing cargo metadata's output")?;
     Ok(from_metadata(meta))
 }
 
@@ -129,23 +108,23 @@ fn from_metadata(meta: Metadata) -> Workspace {
             continue;
         };
         for t in &pkg.targets {
-            if t.kind.iter().any(|k| k == "bin") {
+            if t.is_bin() {
                 binaries.push(Binary {
-                    package: pkg.name.clone(),
+                    package: pkg.name.to_string(),
                     name: t.name.clone(),
                     kind,
                 });
             }
-            if kind == Kind::Function && t.kind.iter().any(|k| k == "bench") {
-                benches.push((pkg.name.clone(), t.name.clone()));
+            if kind == Kind::Function && t.is_bench() {
+                benches.push((pkg.name.to_string(), t.name.clone()));
             }
         }
     }
     // Functions by name, the floor last: the order of every table.
     binaries.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
     Workspace {
-        root: meta.workspace_root,
-        target_dir: meta.target_directory,
+        root: meta.workspace_root.into_std_path_buf(),
+        target_dir: meta.target_directory.into_std_path_buf(),
         binaries,
         benches,
     }
@@ -234,28 +213,65 @@ pub fn stage(ws: &Workspace, bin: &Binary) -> Result<()> {
 mod tests {
     use super::*;
 
-    fn meta(json: serde_json::Value) -> Metadata {
-        serde_json::from_value(json).unwrap()
+    /// A package as `cargo metadata` describes it, with only what
+    /// [`Metadata`] requires besides the name, manifest and targets.
+    fn package(name: &str, manifest: &str, targets: &[(&str, &str)]) -> serde_json::Value {
+        let dir = manifest.trim_end_matches("/Cargo.toml");
+        let targets: Vec<_> = targets
+            .iter()
+            .map(|(name, kind)| {
+                serde_json::json!({
+                    "name": name, "kind": [kind], "src_path": format!("{dir}/src/{name}.rs"),
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "name": name, "version": "0.1.0", "id": format!("path+file://{dir}#{name}@0.1.0"),
+            "dependencies": [], "features": {},
+            "manifest_path": manifest, "targets": targets,
+        })
+    }
+
+    fn meta(packages: Vec<serde_json::Value>) -> Metadata {
+        serde_json::from_value(serde_json::json!({
+            "packages": packages,
+            "workspace_members": [],
+            "resolve": null,
+            "workspace_root": "/w",
+            "target_directory": "/w/target",
+            "version": 1,
+        }))
+        .unwrap()
     }
 
     #[test]
     fn functions_are_the_bin_packages_under_functions_plus_the_floor() {
-        let ws = from_metadata(meta(serde_json::json!({
-            "workspace_root": "/w",
-            "target_directory": "/w/target",
-            "packages": [
-                {"name": "site-api", "manifest_path": "/w/functions/site-api/Cargo.toml",
-                 "targets": [{"name": "site_api", "kind": ["lib"]},
-                             {"name": "site-api", "kind": ["bin"]},
-                             {"name": "handlers", "kind": ["bench"]}]},
-                {"name": "rightnow-infra", "manifest_path": "/w/infra/Cargo.toml",
-                 "targets": [{"name": "rightnow-local", "kind": ["bin"]}]},
-                {"name": "bench-floor", "manifest_path": "/w/bench/floor/Cargo.toml",
-                 "targets": [{"name": "bench-floor", "kind": ["bin"]}]},
-                {"name": "chatbot", "manifest_path": "/w/functions/chatbot/Cargo.toml",
-                 "targets": [{"name": "chatbot", "kind": ["bin"]}]}
-            ]
-        })));
+        let ws = from_metadata(meta(vec![
+            package(
+                "site-api",
+                "/w/functions/site-api/Cargo.toml",
+                &[
+                    ("site_api", "lib"),
+                    ("site-api", "bin"),
+                    ("handlers", "bench"),
+                ],
+            ),
+            package(
+                "rightnow-infra",
+                "/w/infra/Cargo.toml",
+                &[("rightnow-local", "bin")],
+            ),
+            package(
+                "bench-floor",
+                "/w/bench/floor/Cargo.toml",
+                &[("bench-floor", "bin")],
+            ),
+            package(
+                "chatbot",
+                "/w/functions/chatbot/Cargo.toml",
+                &[("chatbot", "bin")],
+            ),
+        ]));
         let names: Vec<_> = ws.binaries.iter().map(|b| b.name.as_str()).collect();
         assert_eq!(names, ["chatbot", "site-api", "bench-floor"]);
         assert_eq!(ws.floor().map(|b| b.kind), Some(Kind::Floor));

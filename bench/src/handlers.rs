@@ -16,9 +16,11 @@ use crate::discover::{Workspace, cargo};
 /// One benchmark's median.
 #[derive(Debug, Clone, Serialize)]
 pub struct HandlerLatency {
+    /// The function's package.
     pub package: String,
     /// The bench's function id, e.g. `GET /api/health`.
     pub name: String,
+    /// Criterion's median, in nanoseconds.
     pub median_ns: f64,
 }
 

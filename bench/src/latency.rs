@@ -29,7 +29,7 @@ use serde::Serialize;
 
 use crate::cold::vm_hwm_kib;
 use crate::discover::{Binary, Workspace};
-use crate::launch::Target;
+use crate::launch::{Target, Variant};
 use crate::requests::{self, Primed};
 use crate::wrk::{self, LoadStats};
 use rightnow_infra::template::Function;
@@ -61,19 +61,27 @@ pub struct RouteLatency {
     pub event: String,
     /// What the primed request answered through the gateway.
     pub status: u16,
+    /// Through the local API Gateway URL.
     pub gateway: LoadStats,
+    /// Directly, through cargo lambda's Invoke API.
     pub direct: LoadStats,
 }
 
 /// One function's figures.
 #[derive(Debug, Clone, Serialize)]
 pub struct FunctionLatency {
+    /// The function's binary.
     pub binary: String,
+    /// Connections kept busy at once.
     pub concurrency: usize,
+    /// Seconds of measured load per route and path.
     pub duration_s: u64,
+    /// Every route that had a sample event, in template order.
     pub routes: Vec<RouteLatency>,
-    /// Highest `VmHWM` of the function's processes under each load.
+    /// Highest `VmHWM` of the function's processes under the load
+    /// through the gateway.
     pub peak_rss_kib_gateway: Option<u64>,
+    /// The same under the direct load.
     pub peak_rss_kib_direct: Option<u64>,
     /// Routes of the template with no sample event to send.
     pub unmeasured: Vec<String>,
@@ -81,8 +89,11 @@ pub struct FunctionLatency {
 
 /// The template's functions that API Gateway fronts, with their routes.
 pub struct Fronted<'a> {
+    /// The function's binary.
     pub binary: &'a Binary,
+    /// The template's view of it.
     pub spec: &'a Function,
+    /// Its HTTP routes in the template.
     pub routes: Vec<Route>,
 }
 
@@ -190,7 +201,7 @@ async fn direct(
         env: deployed_env(ms, stack, f.spec).await?,
         events: Vec::new(),
         log: scratch.join(format!("{}-direct.log", f.binary.name)),
-        variant: Some("direct".into()),
+        variant: Some(Variant::Direct),
     };
     let path = DirectPath::start(ws, &target, opts.concurrency, scratch).await?;
     let mut stats = Vec::new();
@@ -223,6 +234,8 @@ pub struct DirectPath {
 }
 
 impl DirectPath {
+    /// Starts `cargo lambda watch` and `concurrency` processes of
+    /// `target`'s bootstrap, logs under `scratch`.
     pub async fn start(
         ws: &Workspace,
         target: &Target,

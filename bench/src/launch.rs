@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use axum::body::Bytes;
 use rightnow_infra::ministack::REGION;
+use serde::Serialize;
 
 use crate::discover::{Binary, Kind};
 use rightnow_infra::template::Function;
@@ -24,13 +25,16 @@ const CA_BUNDLES: [&str; 2] = [
 pub struct Event {
     /// The file's stem (`get-page-views`), or `echo` for the floor.
     pub name: String,
+    /// The JSON sent as the invocation.
     pub payload: Bytes,
 }
 
 /// Everything needed to start one binary as Lambda would.
 #[derive(Debug, Clone)]
 pub struct Target {
+    /// The binary it runs.
     pub binary: Binary,
+    /// The staged `bootstrap` to execute.
     pub bootstrap: PathBuf,
     /// The template's view of it (`None` for the floor).
     pub spec: Option<Function>,
@@ -41,20 +45,44 @@ pub struct Target {
     pub events: Vec<Event>,
     /// Where the process's stdout and stderr go.
     pub log: PathBuf,
-    /// What sets this target apart from another of the same binary
-    /// (`no warm-up`), if anything.
-    pub variant: Option<String>,
+    /// What sets this target apart from another of the same binary, if
+    /// anything.
+    pub variant: Option<Variant>,
+}
+
+/// A binary measured otherwise than as deployed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Variant {
+    /// With `WARM_UP_CONNECTIONS=false`: init without the deliberate
+    /// connection warm-up.
+    #[serde(rename = "no warm-up")]
+    NoWarmUp,
+    /// Served directly through cargo lambda's Invoke API, not through the
+    /// gateway (the latency benchmark's direct path).
+    #[serde(rename = "direct")]
+    Direct,
+}
+
+impl Variant {
+    /// The name in reports, as serialised: `no warm-up`, `direct`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Variant::NoWarmUp => "no warm-up",
+            Variant::Direct => "direct",
+        }
+    }
 }
 
 impl Target {
+    /// The binary's name: `site-api`.
     pub fn name(&self) -> &str {
         &self.binary.name
     }
 
     /// The name in reports: `site-api`, or `site-api (no warm-up)`.
     pub fn label(&self) -> String {
-        match &self.variant {
-            Some(v) => format!("{} ({v})", self.name()),
+        match self.variant {
+            Some(v) => format!("{} ({})", self.name(), v.label()),
             None => self.name().to_owned(),
         }
     }
@@ -110,8 +138,8 @@ impl Target {
         // One CA bundle, as on Lambda's Amazon Linux 2023, where the
         // certificate directory holds only links to that bundle. Left to
         // probe, a Debian machine also reads /etc/ssl/certs file by file,
-        // and the first TLS connection parses every root twice (19.5 M
-        // instructions of init instead of 10.6 M with the warm-up on).
+        // and the first TLS connection parses every root twice, nearly
+        // doubling init's instructions with the warm-up on.
         if let Some(bundle) = CA_BUNDLES.iter().find(|p| Path::new(p).is_file()) {
             cmd.env("SSL_CERT_FILE", bundle);
         }
@@ -191,6 +219,15 @@ pub fn events(root: &Path, bin: &Binary) -> Result<Vec<Event>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_variant_is_serialised_as_its_label() {
+        for v in [Variant::NoWarmUp, Variant::Direct] {
+            assert_eq!(serde_json::to_value(v).unwrap(), v.label());
+        }
+        assert_eq!(Variant::NoWarmUp.label(), "no warm-up");
+        assert_eq!(Variant::Direct.label(), "direct");
+    }
 
     #[test]
     fn site_api_is_measured_on_a_real_route_and_on_health() {

@@ -52,6 +52,7 @@ impl LocalAws {
         Ok(aws)
     }
 
+    /// `AWS_ENDPOINT_URL` for the functions.
     pub fn endpoint(&self) -> String {
         self.ministack.endpoint()
     }

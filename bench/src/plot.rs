@@ -29,6 +29,7 @@ struct Panel {
     whisker: &'static str,
 }
 
+/// The report as one SVG document.
 pub fn svg(report: &Report) -> String {
     let mut panels = Vec::new();
     let bar = |label: String, value: f64, p90: Option<f64>, series| Bar {

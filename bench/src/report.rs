@@ -14,6 +14,7 @@ use crate::cost::Cost;
 use crate::discover::Kind;
 use crate::handlers::HandlerLatency;
 use crate::latency::FunctionLatency;
+use crate::launch::Variant;
 use crate::size::Size;
 use crate::stats::Summary;
 
@@ -22,40 +23,54 @@ use crate::stats::Summary;
 pub struct Report {
     /// UTC date of the run: the file's name.
     pub date: String,
-    /// `git rev-parse HEAD`, and whether the tree had changes on top.
+    /// `git rev-parse HEAD`.
     pub commit: Option<String>,
+    /// Whether the tree had changes on top of it.
     pub dirty: bool,
+    /// What the figures were measured on.
     pub machine: Machine,
     /// Timed cold runs per binary and event (after one untimed warm-up).
     pub runs: usize,
+    /// Every binary and variant measured, in table order.
     pub binaries: Vec<BinaryReport>,
+    /// The handler benches' medians (empty with `--no-handlers`).
     pub handlers: Vec<HandlerLatency>,
     /// Warm latency under load, per HTTP function (empty with
     /// `--no-latency`).
     pub latency: Vec<FunctionLatency>,
     /// What each function's connection warm-up costs and saves.
     pub warm_up: Vec<WarmUpEffect>,
+    /// What the cost figures assume.
     pub assumptions: Vec<String>,
     /// What was skipped, and why.
     pub notes: Vec<String>,
 }
 
+/// The machine a report was measured on.
 #[derive(Debug, Clone, Serialize)]
 pub struct Machine {
+    /// `model name` from /proc/cpuinfo.
     pub cpu: String,
+    /// Available parallelism.
     pub cores: usize,
+    /// `/proc/sys/kernel/osrelease`.
     pub kernel: String,
 }
 
+/// The figures of one binary, or one variant of it.
 #[derive(Debug, Clone, Serialize)]
 pub struct BinaryReport {
     /// The binary's name, with its variant: `site-api (no warm-up)`.
     pub name: String,
-    pub variant: Option<String>,
+    /// What sets it apart from the binary as deployed, if anything.
+    pub variant: Option<Variant>,
+    /// The package that holds it.
     pub package: String,
+    /// A function of the app, or the floor.
     pub kind: Kind,
     /// The template's logical id (`None` for the floor).
     pub function: Option<String>,
+    /// The x86_64 bootstrap measured, stripped and zipped.
     pub size: Size,
     /// The arm64 build's size, when `make build-arm64` has made one.
     pub arm64_size: Option<Size>,
@@ -64,22 +79,32 @@ pub struct BinaryReport {
     pub init_ms: Summary,
     /// Median init over the floor's median init, from the same run.
     pub init_vs_floor: Option<f64>,
+    /// Per event, the headline first.
     pub events: Vec<EventReport>,
+    /// Callgrind counts of the headline event, when valgrind ran.
     pub instructions: Option<Instructions>,
     /// From the headline (first) event's durations.
     pub cost: Option<Cost>,
+    /// The template's architecture (`None` for the floor).
     pub architecture: Option<Architecture>,
+    /// Whether API Gateway fronts it (its requests are priced too).
     pub http: bool,
 }
 
+/// The cold-run figures of one binary with one event.
 #[derive(Debug, Clone, Serialize)]
 pub struct EventReport {
+    /// The sample event's name.
     pub event: String,
+    /// exec → first `/next`.
     pub init_ms: Summary,
+    /// exec → first response.
     pub first_invoke_ms: Summary,
     /// The first event alone: first invoke minus init, run by run.
     pub first_event_ms: Summary,
+    /// The second event alone, from its delivery to its response.
     pub warm_invoke_ms: Summary,
+    /// Peak RSS of the process (`VmHWM`), run by run.
     pub peak_rss_kib: Summary,
 }
 
@@ -87,24 +112,32 @@ pub struct EventReport {
 /// same run: medians of the headline event.
 #[derive(Debug, Clone, Serialize)]
 pub struct WarmUpEffect {
+    /// The binary's name.
     pub binary: String,
+    /// The headline event.
     pub event: String,
+    /// Median init without the warm-up.
     pub init_ms_without: f64,
+    /// Median init with the warm-up.
     pub init_ms_with: f64,
+    /// Median first event alone without the warm-up.
     pub first_event_ms_without: f64,
+    /// Median first event alone with the warm-up.
     pub first_event_ms_with: f64,
-    /// exec → first response, what the first user of a sandbox waits.
+    /// Median exec → first response, what the first user of a sandbox
+    /// waits, without the warm-up.
     pub first_response_ms_without: f64,
+    /// The same with the warm-up.
     pub first_response_ms_with: f64,
 }
 
-/// Pairs each binary measured as deployed with its `no warm-up` variant.
+/// Pairs each binary measured as deployed with its [`Variant::NoWarmUp`].
 pub fn warm_up_effects(binaries: &[BinaryReport]) -> Vec<WarmUpEffect> {
     let mut out = Vec::new();
     for with in binaries.iter().filter(|b| b.variant.is_none()) {
         let Some(without) = binaries
             .iter()
-            .find(|b| b.package == with.package && b.variant.as_deref() == Some("no warm-up"))
+            .find(|b| b.package == with.package && b.variant == Some(Variant::NoWarmUp))
         else {
             continue;
         };

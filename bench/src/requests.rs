@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use base64::Engine;
 use rightnow_infra::template::Route;
 use serde_json::Value;
@@ -29,29 +30,24 @@ pub struct RouteRequest {
     pub route: String,
     /// The sample event's file stem.
     pub event_name: String,
-    pub event: Value,
+    /// The sample event, as the function reads it.
+    pub event: ApiGatewayV2httpRequest,
 }
 
 impl RouteRequest {
-    fn method(&self) -> &str {
-        self.event["requestContext"]["http"]["method"]
-            .as_str()
-            .unwrap_or("GET")
-    }
-
     fn path_and_query(&self) -> String {
-        let path = self.event["rawPath"].as_str().unwrap_or("/");
-        match self.event["rawQueryString"].as_str() {
+        let path = self.event.raw_path.as_deref().unwrap_or("/");
+        match self.event.raw_query_string.as_deref() {
             Some(q) if !q.is_empty() => format!("{path}?{q}"),
             _ => path.to_owned(),
         }
     }
 
     fn body(&self) -> Result<Option<Vec<u8>>> {
-        let Some(body) = self.event["body"].as_str() else {
+        let Some(body) = &self.event.body else {
             return Ok(None);
         };
-        if self.event["isBase64Encoded"].as_bool() == Some(true) {
+        if self.event.is_base64_encoded {
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(body)
                 .with_context(|| format!("{}: body is not base64", self.event_name))?;
@@ -64,15 +60,15 @@ impl RouteRequest {
     /// The request a browser would send to the API at `base` (the stage
     /// URL, no trailing slash). The gateway sets `host` and the rest.
     pub fn http(&self, base: &str) -> Result<wrk::Request> {
-        let headers = self.event["headers"]
-            .as_object()
-            .into_iter()
-            .flatten()
+        let headers = self
+            .event
+            .headers
+            .iter()
             .filter(|(k, _)| !matches!(k.as_str(), "host" | "content-length"))
-            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+            .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
             .collect();
         Ok(wrk::Request {
-            method: self.method().to_owned(),
+            method: self.event.request_context.http.method.as_str().to_owned(),
             url: format!("{base}{}", self.path_and_query()),
             headers,
             body: self.body()?,
@@ -93,27 +89,27 @@ impl RouteRequest {
     /// Replaces the value of path parameter `name` by `value`, in the
     /// parameters and in the path.
     fn set_path_parameter(&mut self, name: &str, value: &str) {
-        let Some(old) = self.event["pathParameters"][name]
-            .as_str()
-            .map(str::to_owned)
-        else {
+        let Some(old) = self.event.path_parameters.get(name).cloned() else {
             return;
         };
-        let path = self.event["rawPath"].as_str().unwrap_or_default();
+        let path = self.event.raw_path.as_deref().unwrap_or_default();
         let new_path: Vec<&str> = path
             .split('/')
             .map(|seg| if seg == old { value } else { seg })
             .collect();
         let new_path = new_path.join("/");
-        self.event["pathParameters"][name] = value.into();
-        self.event["rawPath"] = new_path.clone().into();
-        self.event["requestContext"]["http"]["path"] = new_path.into();
+        self.event
+            .path_parameters
+            .insert(name.to_owned(), value.to_owned());
+        self.event.raw_path = Some(new_path.clone());
+        self.event.request_context.http.path = Some(new_path);
     }
 }
 
 /// The sample events of `binary` for each of `routes` (its routes in the
 /// template), in file-name order. A route without one is returned with no
-/// candidates, so that the report can say so.
+/// candidates, so that the report can say so; a file that is not an API
+/// Gateway v2 event is an error.
 pub fn candidates(
     root: &Path,
     binary: &str,
@@ -122,9 +118,9 @@ pub fn candidates(
     let mut events = Vec::new();
     for p in crate::launch::event_files(root, binary) {
         let text = std::fs::read(&p).with_context(|| format!("reading {}", p.display()))?;
-        let event: Value = serde_json::from_slice(&text)
-            .with_context(|| format!("{} is not JSON", p.display()))?;
-        let Some(route) = event["routeKey"].as_str().map(str::to_owned) else {
+        let event: ApiGatewayV2httpRequest = serde_json::from_slice(&text)
+            .with_context(|| format!("{} is not an API Gateway v2 event", p.display()))?;
+        let Some(route) = event.route_key.clone() else {
             continue;
         };
         events.push(RouteRequest {
@@ -149,8 +145,11 @@ pub fn candidates(
 /// A route's request after priming, and the status it answered.
 #[derive(Debug, Clone)]
 pub struct Primed {
+    /// The route in the template.
     pub route: Route,
+    /// The request that answered best (2xx if any did).
     pub request: RouteRequest,
+    /// What it answered through the gateway.
     pub status: u16,
 }
 
@@ -267,15 +266,29 @@ mod tests {
             .unwrap();
         let mut req = video[0].clone();
         req.set_path_parameter("id", "01abc");
-        assert_eq!(req.event["rawPath"], "/api/videos/01abc");
+        assert_eq!(req.event.raw_path.as_deref(), Some("/api/videos/01abc"));
         assert_eq!(
-            req.event["requestContext"]["http"]["path"],
-            "/api/videos/01abc"
+            req.event.request_context.http.path.as_deref(),
+            Some("/api/videos/01abc")
         );
-        assert_eq!(req.event["pathParameters"]["id"], "01abc");
+        assert_eq!(req.event.path_parameters["id"], "01abc");
         let http = req.http("http://gw/$default").unwrap();
         assert_eq!(http.url, "http://gw/$default/api/videos/01abc");
         assert!(http.headers.iter().all(|(k, _)| k != "host"));
+    }
+
+    #[test]
+    fn the_invoke_body_is_the_sample_event_as_the_function_reads_it() {
+        let root = rightnow_infra::tools::workspace_root();
+        for (route, candidates) in candidates(&root, "site-api", &routes()).unwrap() {
+            for req in candidates {
+                let body = req.invoke("http://lambda/invocations").unwrap().body;
+                let back: ApiGatewayV2httpRequest = serde_json::from_slice(&body.unwrap()).unwrap();
+                assert_eq!(back, req.event, "{}", req.event_name);
+                let http = req.http("http://gw").unwrap();
+                assert_eq!(http.method, route.method, "{}", req.event_name);
+            }
+        }
     }
 
     #[test]

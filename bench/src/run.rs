@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use crate::cold::{self, ColdSample};
 use crate::discover::{self, Binary, Kind, Workspace};
 use crate::latency::{self, DirectPath, Fronted};
-use crate::launch::{self, Target};
+use crate::launch::{self, Target, Variant};
 use crate::local_aws::{self, LocalAws};
 use crate::report::{self, BinaryReport, EventReport, Report};
 use crate::stats::Summary;
@@ -24,10 +24,13 @@ pub struct Options {
     pub runs: usize,
     /// Build the binaries first (off: measure what target/lambda holds).
     pub build: bool,
+    /// Count instructions with callgrind (when valgrind is installed).
     pub callgrind: bool,
+    /// Run the functions' criterion handler benches.
     pub handlers: bool,
     /// Warm latency of the HTTP routes under load (deploys the stack).
     pub latency: bool,
+    /// How hard and how long the latency stage loads each route.
     pub load: latency::Options,
     /// Functions reach the local AWS over TLS, through [`TlsTerminator`]
     /// (off: plain HTTP, as before the terminator).
@@ -202,13 +205,18 @@ pub async fn run(opts: &Options) -> Result<Report> {
 /// The figures of the smoke check: the floor alone, `runs` cold runs.
 #[derive(Debug, Clone)]
 pub struct Smoke {
+    /// exec → first `/next`.
     pub init_ms: Summary,
+    /// exec → first response.
     pub first_invoke_ms: Summary,
+    /// The second event alone.
     pub warm_invoke_ms: Summary,
+    /// Peak RSS of the process (`VmHWM`).
     pub peak_rss_kib: Summary,
     /// The floor under load through cargo lambda's Invoke API, as the
     /// latency benchmark's direct path drives a function.
     pub direct: LoadStats,
+    /// Highest peak RSS of the direct path's processes under that load.
     pub direct_peak_rss_kib: u64,
 }
 
@@ -398,7 +406,7 @@ fn with_warm_up_variants(targets: Vec<Target>) -> Vec<Target> {
             let mut off = t.clone();
             off.env.retain(|(k, _)| k != var);
             off.env.push((var.into(), "false".into()));
-            off.variant = Some("no warm-up".into());
+            off.variant = Some(Variant::NoWarmUp);
             off
         });
         out.push(t);
@@ -484,7 +492,7 @@ fn binary_report(
     };
     Ok(BinaryReport {
         name: t.label(),
-        variant: t.variant.clone(),
+        variant: t.variant,
         package: t.binary.package.clone(),
         kind: t.binary.kind,
         function: t.spec.as_ref().map(|s| s.logical_id.clone()),

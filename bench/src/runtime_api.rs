@@ -30,7 +30,9 @@ use tokio::task::JoinHandle;
 /// One event to deliver.
 #[derive(Debug, Clone)]
 pub struct Invocation {
+    /// The id the function reports its response under.
     pub request_id: String,
+    /// The event.
     pub payload: Bytes,
 }
 
@@ -38,26 +40,38 @@ pub struct Invocation {
 /// read).
 #[derive(Debug)]
 pub struct Observation {
+    /// When the request was read.
     pub at: Instant,
+    /// What it was.
     pub seen: Seen,
 }
 
+/// A request of the function to the Runtime API.
 #[derive(Debug)]
 pub enum Seen {
     /// `GET /next`; `delivered` is the request id of the event it was
     /// answered with, `None` when it is held (no events left).
     Next {
+        /// The id of the event delivered.
         delivered: Option<String>,
     },
+    /// `POST /invocation/<id>/response`.
     Response {
+        /// The event it answers.
         request_id: String,
+        /// The response.
         body: Bytes,
     },
+    /// `POST /invocation/<id>/error`.
     Error {
+        /// The event it failed.
         request_id: String,
+        /// The error document.
         body: Bytes,
     },
+    /// `POST /init/error`: init failed.
     InitError {
+        /// The error document.
         body: Bytes,
     },
 }

@@ -11,6 +11,7 @@ use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use zip::write::SimpleFileOptions;
 
+/// A binary's weight, as built and as deployed.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Size {
     /// `bootstrap` as cargo-lambda wrote it: what ships.
@@ -22,6 +23,7 @@ pub struct Size {
     pub zip_bytes: u64,
 }
 
+/// Weighs `bootstrap`, using `scratch` for the stripped copy and the zip.
 pub fn measure(bootstrap: &Path, scratch: &Path) -> Result<Size> {
     let bytes =
         std::fs::read(bootstrap).with_context(|| format!("reading {}", bootstrap.display()))?;

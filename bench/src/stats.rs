@@ -5,11 +5,15 @@ use serde::Serialize;
 /// A series and the figures reported from it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
+    /// The median (the mean of the middle two for an even count).
     pub median: f64,
     /// Nearest-rank 90th percentile: a value that was really observed.
     pub p90: f64,
+    /// The smallest sample.
     pub min: f64,
+    /// The largest sample.
     pub max: f64,
+    /// Every sample, in the order taken.
     pub samples: Vec<f64>,
 }
 
@@ -27,7 +31,8 @@ impl Summary {
         } else {
             (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
         };
-        let rank = (0.9 * n as f64).ceil() as usize;
+        // ceil(0.9 n), in integers.
+        let rank = (9 * n).div_ceil(10);
         Some(Self {
             median,
             p90: sorted[rank.clamp(1, n) - 1],

@@ -30,24 +30,36 @@ pub fn available() -> bool {
 /// One HTTP request, repeated under load.
 #[derive(Debug, Clone)]
 pub struct Request {
+    /// `GET`, `POST`, ...
     pub method: String,
+    /// The whole URL.
     pub url: String,
+    /// Headers to send, in order.
     pub headers: Vec<(String, String)>,
+    /// The body, if any.
     pub body: Option<Vec<u8>>,
 }
 
 /// What one load run measured.
 #[derive(Debug, Clone, Serialize)]
 pub struct LoadStats {
+    /// Connections kept open at once.
     pub concurrency: usize,
+    /// Requests completed.
     pub requests: u64,
+    /// Requests completed per second.
     pub per_second: f64,
     /// Answers outside 2xx/3xx, plus socket errors and timeouts.
     pub errors: u64,
+    /// Median latency.
     pub p50_ms: f64,
+    /// 90th percentile latency.
     pub p90_ms: f64,
+    /// 99th percentile latency.
     pub p99_ms: f64,
+    /// The slowest request.
     pub max_ms: f64,
+    /// The mean latency.
     pub mean_ms: f64,
 }
 

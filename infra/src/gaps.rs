@@ -1,13 +1,14 @@
-//! MiniStack's gaps that matter to this app, each handled here, once.
-//! (The list, and the tests that pin each one, are in ARCHITECTURE.md and
-//! tests/tests/ministack_gaps.rs.)
+//! MiniStack's gaps that matter to this app, each handled here, once. The
+//! numbers are those of the README's list ("The local cloud and its known
+//! gaps"); each is pinned by the test `gap_<n>_...` in
+//! tests/e2e/ministack_gaps.rs.
 //!
 //! 1. HTTP API routes: MiniStack ignores the OpenAPI `Body` that SAM
 //!    generates for an `HttpApi`, so the API has no routes after a deploy.
 //!    [`create_http_api_routes`] creates them from the template's own route
 //!    list, through the API Gateway v2 API, as AWS_PROXY integrations with
 //!    payload format 2.0 on each function's `live` alias.
-//! 6. CodeDeploy: see [`crate::template::drop_deployment_preferences`].
+//! 2. CodeDeploy: see [`crate::template::drop_deployment_preferences`].
 
 use std::collections::HashMap;
 
@@ -19,16 +20,21 @@ use crate::template::Route;
 
 /// The control-plane clients the local cloud needs, pointed at MiniStack.
 pub struct Clients {
+    /// Stacks: outputs and physical ids.
     pub cloudformation: aws_sdk_cloudformation::Client,
+    /// The HTTP API: routes and integrations.
     pub apigateway: aws_sdk_apigatewayv2::Client,
+    /// Functions: configuration, versions, aliases.
     pub lambda: aws_sdk_lambda::Client,
 }
 
 impl Clients {
+    /// The clients for `ms`.
     pub async fn new(ms: &MiniStack) -> Self {
         Self::for_endpoint(&ms.endpoint()).await
     }
 
+    /// The clients for the MiniStack at `endpoint`.
     pub async fn for_endpoint(endpoint: &str) -> Self {
         let sdk = crate::ministack::sdk_config(endpoint).await;
         Self {
@@ -38,6 +44,7 @@ impl Clients {
         }
     }
 
+    /// The stack's Outputs, by key.
     pub async fn stack_outputs(&self, stack: &str) -> Result<HashMap<String, String>> {
         let out = self
             .cloudformation
@@ -94,7 +101,7 @@ impl Clients {
     }
 }
 
-/// Gap 1: creates every route of the template that the HTTP API lacks.
+/// README gap 1: creates every route of the template that the HTTP API lacks.
 /// Idempotent: routes already there (a redeploy) are left alone. Returns how
 /// many routes the API had before, so a test can notice the day MiniStack
 /// creates them itself.

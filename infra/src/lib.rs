@@ -1,15 +1,24 @@
 //! The local cloud: the same template.yaml, deployed with the same `sam`
 //! commands, onto MiniStack running on this machine.
 //!
+//! - [`template`]: the one reader of template.yaml (functions, settings,
+//!   environment, event sources, state machines, resources), and the
+//!   copies of it that are deployed locally.
 //! - [`ministack`]: start and stop the local AWS, one process group, never
 //!   left behind.
-//! - [`template`]: what the template declares (its HTTP routes), and the
-//!   copy of it that MiniStack can deploy.
-//! - [`tools`]: where the project's own tools are (the virtualenv that
-//!   `make setup` fills).
+//! - [`stack`]: `sam build` and `sam deploy` of the template onto it, then
+//!   the post-deploy steps.
+//! - [`gaps`]: the fixes for MiniStack's gaps (the README's numbered list),
+//!   and the control-plane clients they use.
+//! - [`resources`]: the template's tables, buckets and buses made directly,
+//!   for the adapter tests and the benchmark.
+//! - [`dev`]: `make dev`'s loop: the functions under `cargo lambda watch`
+//!   and the front door serving site/ and /api/* on one origin.
+//! - [`process`]: child process groups that never outlive their owner.
+//! - [`tools`]: where the workspace and the tools `make setup` installs are.
 //!
 //! Every difference between MiniStack and AWS that the project works around
-//! is handled in one function here and pinned by a test in `tests/`.
+//! is handled in one function here and pinned by a test in `tests/e2e/`.
 
 pub mod dev;
 pub mod gaps;

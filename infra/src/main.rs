@@ -1,31 +1,69 @@
 //! `rightnow-local`: the local cloud from the command line.
 //!
-//! - `rightnow-local dev`: what `make dev` runs. MiniStack on
-//!   127.0.0.1:4566, template.yaml deployed onto it with sam, the functions
-//!   pointed at `cargo lambda watch` (edits reload), and one local origin
-//!   serving site/ and /api/*. Ctrl-C stops all of it.
+//! - `rightnow-local dev` (also with no command): what `make dev` runs.
+//!   MiniStack on 127.0.0.1:4566, template.yaml deployed onto it with sam,
+//!   the functions pointed at `cargo lambda watch` (edits reload), and one
+//!   local origin serving site/ and /api/* on 127.0.0.1:8080. Ctrl-C stops
+//!   all of it.
 //! - `rightnow-local up`: the same stack running the built artefacts, no
 //!   watch; for trying what tests deploy.
+//!
+//! The ports come from `MINISTACK_PORT` and `SITE_PORT` when set (or from
+//! `--ministack-port` / `--site-port`). The command line is [`Cli`]
+//! (clap's derive): its doc comments are the `--help` text.
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
 use rightnow_infra::dev;
 use rightnow_infra::ministack::MiniStack;
 use rightnow_infra::stack::{self, BuildMode};
 use tokio::signal::unix::{SignalKind, signal};
 
+/// The local cloud: MiniStack with template.yaml deployed onto it by sam,
+/// and one local origin for the site and its API.
+#[derive(Debug, Parser)]
+#[command(name = "rightnow-local")]
+struct Cli {
+    /// What to run (default: dev).
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// The port MiniStack listens on, on 127.0.0.1.
+    #[arg(
+        long,
+        global = true,
+        value_name = "PORT",
+        env = "MINISTACK_PORT",
+        default_value_t = 4566
+    )]
+    ministack_port: u16,
+    /// The port of the local origin serving site/ and /api/*, on 127.0.0.1.
+    #[arg(
+        long,
+        global = true,
+        value_name = "PORT",
+        env = "SITE_PORT",
+        default_value_t = 8080
+    )]
+    site_port: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+enum Command {
+    /// The dev loop (what `make dev` runs): debug builds served by `cargo
+    /// lambda watch`, so edits to functions/ or crates/ reload; the default
+    Dev,
+    /// The stack as tests deploy it: the release artefacts, no watch
+    Up,
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mode = args.first().map(String::as_str).unwrap_or("dev");
-    let port = env_port("MINISTACK_PORT", 4566)?;
-    let site_port = env_port("SITE_PORT", 8080)?;
-    let watch = match mode {
-        "dev" => true,
-        "up" => false,
-        other => bail!("unknown command {other:?}; use `dev` or `up`"),
-    };
+    let cli = Cli::parse();
+    let port = cli.ministack_port;
+    let site_port = cli.site_port;
+    let watch = cli.command.unwrap_or(Command::Dev) == Command::Dev;
 
     // Take over Ctrl-C before anything starts: a SIGINT during start-up
     // then stops the foreground step (sam, cargo) and this program returns,
@@ -79,13 +117,4 @@ async fn main() -> Result<()> {
     }
     eprintln!("\nstopping...");
     Ok(())
-}
-
-fn env_port(name: &str, default: u16) -> Result<u16> {
-    match std::env::var(name) {
-        Ok(v) => v
-            .parse()
-            .with_context(|| format!("{name}={v} is not a port")),
-        Err(_) => Ok(default),
-    }
 }

@@ -17,8 +17,9 @@ use anyhow::{Context, Result, bail};
 use crate::process::ChildGroup;
 use crate::tools::{free_port, venv_bin, workspace_root};
 
-/// The account and region MiniStack uses, and dummy credentials for it.
+/// The region MiniStack serves.
 pub const REGION: &str = "us-east-1";
+/// The account MiniStack's resources belong to.
 pub const ACCOUNT: &str = "000000000000";
 
 /// A running MiniStack.
@@ -35,6 +36,7 @@ impl MiniStack {
         Self::spawn(port.unwrap_or_else(free_port), false)
     }
 
+    #[expect(unsafe_code, reason = "pre_exec, to set the parent-death signal")]
     fn spawn(port: u16, die_with_parent: bool) -> Result<Self> {
         let dir = workspace_root().join(".local");
         std::fs::create_dir_all(&dir)?;
@@ -93,6 +95,7 @@ impl MiniStack {
         )
     }
 
+    /// The port it listens on, on 127.0.0.1.
     pub fn port(&self) -> u16 {
         self.port
     }

@@ -34,6 +34,7 @@ impl ChildGroup {
     /// Stops the whole group and reaps the leader; true if this call did.
     /// Idempotent: later calls (and the drop after an explicit stop) signal
     /// nothing and return false.
+    #[expect(unsafe_code, reason = "kill(2) on the process group")]
     pub fn stop(&mut self) -> bool {
         if std::mem::replace(&mut self.stopped, true) {
             return false;

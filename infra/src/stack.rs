@@ -16,6 +16,7 @@ use crate::tools::{path_with_venv, venv_bin, workspace_root};
 /// A stack deployed on a MiniStack.
 #[derive(Debug, Clone)]
 pub struct Stack {
+    /// The stack's name.
     pub name: String,
     /// The template's Outputs, by key.
     pub outputs: HashMap<String, String>,
@@ -27,6 +28,7 @@ pub struct Stack {
 }
 
 impl Stack {
+    /// The Output `key`, or an error naming it.
     pub fn output(&self, key: &str) -> Result<&str> {
         self.outputs
             .get(key)

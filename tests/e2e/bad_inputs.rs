@@ -275,4 +275,10 @@ async fn unknown_things_are_404_and_bad_queries_are_explained() {
         "validation_failed",
         "limit",
     );
+    assert_error(
+        &get(&format!("/api/pages/{slug}/comments?limit=1&limit=2")).await,
+        422,
+        "validation_failed",
+        "limit given twice",
+    );
 }

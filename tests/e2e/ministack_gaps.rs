@@ -1,12 +1,13 @@
 //! MiniStack's gaps that this project works around, each pinned: if an
 //! upgrade of MiniStack closes one, a test here fails, and the workaround in
-//! infra/ can go. (ARCHITECTURE.md lists them.)
+//! infra/ can go. Numbered as in the README's list ("The local cloud and
+//! its known gaps"), which a test of infra checks against these names.
 
 use rightnow_infra::ministack;
 use rightnow_infra::stack;
 use rightnow_infra::tools::workspace_root;
 
-/// Gap 1: `sam deploy` leaves the HTTP API without routes (MiniStack ignores
+/// README gap 1: `sam deploy` leaves the HTTP API without routes (MiniStack ignores
 /// the OpenAPI Body SAM generates); infra/src/gaps.rs creates them.
 #[test]
 fn gap_1_sam_deploy_creates_no_http_api_routes() {
@@ -17,11 +18,11 @@ fn gap_1_sam_deploy_creates_no_http_api_routes() {
     );
 }
 
-/// Gap 6: the template as built, with its canary `DeploymentPreference`,
+/// README gap 2: the template as built, with its canary `DeploymentPreference`,
 /// does not deploy on MiniStack (no CodeDeploy); the local copy without it
 /// does (every other test runs on it).
 #[test]
-fn gap_6_codedeploy_resources_are_refused() {
+fn gap_2_codedeploy_resources_are_refused() {
     crate::stack(); // sam build has run
     let built = workspace_root().join(".aws-sam/build/template.yaml");
     let ms = ministack::shared();
@@ -33,7 +34,7 @@ fn gap_6_codedeploy_resources_are_refused() {
             "--config-env",
             "local",
             "--stack-name",
-            "gap6-probe",
+            "gap2-probe",
             "--template-file",
             built,
         ],

@@ -1,11 +1,11 @@
 //! The one `SdkConfig` a function builds at init and shares among its
 //! clients, and the deliberate connection warm-up.
 //!
-//! Cold start, measured (README, Performance): building an SDK client used
-//! to build its HTTPS connector on the spot, and with it parse every root
-//! certificate of the system, about nine tenths of site-api's init
-//! instructions. That work is needed only by the first call to AWS, so the
-//! connector is now built on first use ([`LazyHttps`]). Whether to pay it at
+//! Cold start (figures in the README, Performance): building an SDK client
+//! used to build its HTTPS connector on the spot, and with it parse every
+//! root certificate of the system, most of site-api's init. That work is
+//! needed only by the first call to AWS, so the connector is now built on
+//! first use ([`LazyHttps`]). Whether to pay it at
 //! init anyway, with the TLS handshake, is then a choice made in one place:
 //! [`warm_up`], which the template turns on, because Lambda runs init with
 //! more CPU than a 128 MB invoke gets.
@@ -38,8 +38,8 @@ use futures::future::{BoxFuture, join_all};
 /// Why not `aws_config::load_from_env` or [`loader`]: `ConfigLoader::load`
 /// builds the default provider chains (profile files, web identity with an
 /// STS client, SSO, IMDS), none of which applies on Lambda, and linking it
-/// puts those clients in every binary: site-api was 699 KiB larger and
-/// spent 0.17 M more instructions in init with it (README, Performance).
+/// puts those clients in every binary, a larger binary and a longer init
+/// (README, Performance).
 /// The price: functions do not read the shared config files or the SDK's
 /// other environment variables (`AWS_MAX_ATTEMPTS`, per-service endpoint
 /// URLs, ...); the template sets none of them.
@@ -148,8 +148,8 @@ pub fn warm_up_enabled() -> bool {
 /// concurrently, each bounded by `limit`, ignoring their errors: what counts
 /// is that the root certificates are loaded and a TLS connection to each
 /// service is open in the pool before the first request arrives. On Lambda
-/// this is paid at init, with the CPU init gets, instead of on the first
-/// invoke (published: 745 ms of a 912 ms first DynamoDB call at 128 MB).
+/// this is paid at init, with the full vCPU init gets, instead of on the
+/// first invoke, which at 128 MB gets a small share of one.
 pub async fn warm_up(limit: Duration, calls: Vec<BoxFuture<'static, ()>>) {
     join_all(calls.into_iter().map(|call| async move {
         let _ = tokio::time::timeout(limit, call).await;

@@ -40,6 +40,7 @@ impl EventBus {
         }
     }
 
+    /// The bus the template names in `APP_BUS_NAME`.
     pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, MissingSetting> {
         Ok(Self::new(sdk, env_var("APP_BUS_NAME")?))
     }

@@ -62,6 +62,7 @@ impl BucketUrls {
         Self::new(sdk, env_var(var)?)
     }
 
+    /// The bucket's name.
     pub fn bucket(&self) -> &str {
         &self.bucket
     }

@@ -4,6 +4,7 @@ use time::OffsetDateTime;
 
 /// Reads the current time.
 pub trait Clock: Send + Sync {
+    /// The current time.
     fn now(&self) -> OffsetDateTime;
 }
 

@@ -8,11 +8,14 @@ use crate::ports::PortError;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
 pub struct ValidationError {
+    /// The input's name, as the caller wrote it (`author`, `contentType`).
     pub field: &'static str,
+    /// The rule it broke.
     pub message: String,
 }
 
 impl ValidationError {
+    /// `field` broke the rule `message` says.
     pub fn new(field: &'static str, message: impl Into<String>) -> Self {
         Self {
             field,
@@ -24,12 +27,16 @@ impl ValidationError {
 /// The kinds of thing a request can name that may not exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resource {
+    /// A page of the site.
     Page,
+    /// An uploaded video.
     Video,
+    /// A daily report.
     Report,
 }
 
 impl Resource {
+    /// The kind's name in messages: `page`.
     pub fn as_str(self) -> &'static str {
         match self {
             Resource::Page => "page",
@@ -42,11 +49,13 @@ impl Resource {
 /// Everything a service call can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum DomainError {
+    /// An input broke a rule.
     #[error(transparent)]
     Invalid(#[from] ValidationError),
     /// A cursor that this API did not hand out (or that was altered).
     #[error("the cursor is not one this API returned")]
     BadCursor,
+    /// The request names something that does not exist.
     #[error("no such {}", .0.as_str())]
     NotFound(Resource),
     /// A port failed: the store, the signer or the bus. The source is for

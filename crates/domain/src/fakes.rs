@@ -27,7 +27,9 @@ fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// Per-day activity of one page, as the store counts it.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct DayActivity {
+    /// Views counted on that day.
     pub views: u64,
+    /// Comments posted on that day.
     pub comments: u64,
 }
 
@@ -45,6 +47,7 @@ struct Tables {
 #[derive(Debug, Default)]
 pub struct InMemoryStore {
     tables: Mutex<Tables>,
+    /// Makes every call fail, as an unreachable store would.
     pub fail: std::sync::atomic::AtomicBool,
 }
 
@@ -56,6 +59,7 @@ impl InMemoryStore {
         Ok(())
     }
 
+    /// How many comments `page` has.
     pub fn comment_count(&self, page: &Slug) -> usize {
         locked(&self.tables)
             .comments
@@ -63,10 +67,12 @@ impl InMemoryStore {
             .map_or(0, BTreeMap::len)
     }
 
+    /// How many videos are recorded.
     pub fn video_count(&self) -> usize {
         locked(&self.tables).videos.len()
     }
 
+    /// `page`'s activity on `day`.
     pub fn day(&self, day: Date, page: &Slug) -> DayActivity {
         locked(&self.tables)
             .days
@@ -75,6 +81,7 @@ impl InMemoryStore {
             .unwrap_or_default()
     }
 
+    /// Makes `pointer` the latest report, as batch-report would.
     pub fn set_latest_report(&self, pointer: ReportPointer) {
         locked(&self.tables).latest_report = Some(pointer);
     }
@@ -222,10 +229,12 @@ impl DownloadUrls for FakeSigner {
 #[derive(Debug, Default)]
 pub struct RecordingPublisher {
     events: Mutex<Vec<DomainEvent>>,
+    /// Makes every publish fail, as an unreachable bus would.
     pub fail: std::sync::atomic::AtomicBool,
 }
 
 impl RecordingPublisher {
+    /// Every event published so far, in order.
     pub fn published(&self) -> Vec<DomainEvent> {
         locked(&self.events).clone()
     }
@@ -247,9 +256,11 @@ impl EventPublisher for RecordingPublisher {
 pub struct FixedClock(Mutex<OffsetDateTime>);
 
 impl FixedClock {
+    /// A clock stopped at `t`.
     pub fn at(t: OffsetDateTime) -> Self {
         Self(Mutex::new(t))
     }
+    /// Moves the clock on by `by`.
     pub fn advance(&self, by: time::Duration) {
         *locked(&self.0) += by;
     }

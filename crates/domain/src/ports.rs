@@ -45,6 +45,7 @@ pub trait ViewCounter: Send + Sync {
 /// The outcome of storing a comment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommentWrite {
+    /// The comment, its page's count and its day's count were written.
     Stored,
     /// The page is not known; nothing was written.
     UnknownPage,

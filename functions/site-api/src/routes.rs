@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use axum::Json;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -49,12 +50,19 @@ pub async fn record_view(
 }
 
 /// 200 with a page of comments, newest first; 400 `invalid_cursor`; 404
-/// `page_not_found`; 422 for a bad slug or limit.
+/// `page_not_found`; 422 for a bad slug or limit, or a query that names
+/// one twice.
 pub async fn list_comments(
     State(app): App,
     Path(raw): Path<String>,
-    Query(query): Query<ListCommentsQuery>,
+    query: Result<Query<ListCommentsQuery>, QueryRejection>,
 ) -> Result<Json<CommentListBody>, ApiError> {
+    let Query(query) = query.map_err(|e| {
+        ApiError::new(
+            ErrorCode::ValidationFailed,
+            format!("query: {}", e.body_text()),
+        )
+    })?;
     let page = app
         .comments
         .list(slug(&raw)?, query.limit.as_deref(), query.cursor.as_deref())

@@ -252,6 +252,12 @@ async fn listing_errors() {
         (status, error_code(&json)),
         (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
     );
+    let (status, json) = h.get("/api/pages/home/comments?limit=1&limit=2").await;
+    assert_eq!(
+        (status, error_code(&json)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+        "{json}"
+    );
     let (status, json) = h.get("/api/pages/elsewhere/comments").await;
     assert_eq!(
         (status, error_code(&json)),

@@ -17,6 +17,7 @@ pub struct Comments {
 }
 
 impl Comments {
+    /// Comments stored in `store`, announced on `events`, timed by `clock`.
     pub fn new(
         store: Arc<dyn CommentStore>,
         events: Arc<dyn EventPublisher>,

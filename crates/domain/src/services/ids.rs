@@ -10,6 +10,7 @@ use ulid::{Generator, Ulid};
 pub struct Ids(Mutex<Generator>);
 
 impl Ids {
+    /// A new id for something made at `at`, after every id this made before.
     pub fn next(&self, at: OffsetDateTime) -> Ulid {
         let mut generator = self.0.lock().unwrap_or_else(|p| p.into_inner());
         // Overflow needs 2^80 ids in one millisecond; fall back to a random one.

@@ -12,10 +12,12 @@ pub struct PageViewsService {
 }
 
 impl PageViewsService {
+    /// Views counted by `counter`, dated by `clock`.
     pub fn new(counter: Arc<dyn ViewCounter>, clock: Arc<dyn Clock>) -> Self {
         Self { counter, clock }
     }
 
+    /// The page's count; not found for a page never viewed.
     pub async fn count(&self, slug: Slug) -> Result<PageViews, DomainError> {
         match self.counter.views(&slug).await? {
             Some(views) => Ok(PageViews { slug, views }),
@@ -23,6 +25,7 @@ impl PageViewsService {
         }
     }
 
+    /// Counts one view (the page is known from then on) and returns the new count.
     pub async fn record(&self, slug: Slug) -> Result<PageViews, DomainError> {
         let day = self.clock.now().date();
         let views = self.counter.record_view(&slug, day).await?;

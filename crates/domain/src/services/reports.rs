@@ -12,12 +12,15 @@ pub struct Reports {
 }
 
 impl Reports {
+    /// How long a report's download URL stays valid.
     pub const URL_TTL: Duration = Duration::from_secs(15 * 60);
 
+    /// Reports found through `index`, downloaded through `downloads`.
     pub fn new(index: Arc<dyn ReportIndex>, downloads: Arc<dyn DownloadUrls>) -> Self {
         Self { index, downloads }
     }
 
+    /// The latest report and a download URL; not found before the first.
     pub async fn latest(&self) -> Result<LatestReport, DomainError> {
         let pointer = self
             .index

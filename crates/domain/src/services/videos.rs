@@ -22,6 +22,7 @@ impl Videos {
     /// How long a playback URL stays valid.
     pub const PLAYBACK_TTL: Duration = Duration::from_secs(60 * 60);
 
+    /// Videos recorded in `store`, uploaded and played through presigned URLs, timed by `clock`.
     pub fn new(
         store: Arc<dyn VideoStore>,
         uploads: Arc<dyn UploadUrls>,
