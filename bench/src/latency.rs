@@ -23,6 +23,7 @@ use rightnow_infra::gaps::Clients;
 use rightnow_infra::ministack::MiniStack;
 use rightnow_infra::process::ChildGroup;
 use rightnow_infra::stack::{self, Stack};
+use rightnow_infra::template::Function;
 use rightnow_infra::template::Route;
 use rightnow_infra::tools::{free_port, path_with_venv, venv_bin};
 use serde::Serialize;
@@ -32,7 +33,6 @@ use crate::discover::{Binary, Workspace};
 use crate::launch::{Target, Variant};
 use crate::requests::{self, Primed};
 use crate::wrk::{self, LoadStats};
-use rightnow_infra::template::Function;
 
 /// How hard and how long.
 #[derive(Debug, Clone, Copy)]

@@ -9,10 +9,10 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use axum::body::Bytes;
 use rightnow_infra::ministack::REGION;
+use rightnow_infra::template::Function;
 use serde::Serialize;
 
 use crate::discover::{Binary, Kind};
-use rightnow_infra::template::Function;
 
 /// The system CA bundle: Debian's, then Amazon Linux's.
 const CA_BUNDLES: [&str; 2] = [

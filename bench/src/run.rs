@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use rightnow_infra::template::{Function, Template};
 
 use crate::cold::{self, ColdSample};
 use crate::discover::{self, Binary, Kind, Workspace};
@@ -15,7 +16,6 @@ use crate::stats::Summary;
 use crate::tls::TlsTerminator;
 use crate::wrk::{self, LoadStats};
 use crate::{callgrind, cost, handlers, plot, size};
-use rightnow_infra::template::{Function, Template};
 
 /// What `rightnow-bench run` does.
 #[derive(Debug, Clone)]
