@@ -106,28 +106,76 @@ pub async fn watch_functions(ms: &MiniStack, stack: &Stack) -> Result<ChildGroup
             .await
             .with_context(|| format!("update-alias {name} live"))?;
     }
-    warm_up(&stack.api_url()?).await?;
+    let binaries: Vec<String> = functions.iter().map(|f| f.binary.clone()).collect();
+    warm_up(&binaries, &stack.api_url()?).await?;
     Ok(watch)
 }
 
-/// The first call makes watch compile the function; the gateway gives up
-/// after the function's timeout, so call until one answers.
-async fn warm_up(api_url: &str) -> Result<()> {
+/// The first call makes watch compile the function. Each function is sent
+/// one of its sample events (`events/<binary>/`) straight to watch's Invoke
+/// API, which answers once the build is done, however long it takes:
+/// calls through the gateway would time out meanwhile and pile up
+/// invocations that watch then fails to answer. Then one call through the
+/// gateway shows the whole path works.
+async fn warm_up(binaries: &[String], api_url: &str) -> Result<()> {
     let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(15))
+        .timeout(Duration::from_secs(900))
         .build()?;
     let started = Instant::now();
     eprintln!("compiling the functions under cargo lambda watch (first call)...");
-    while started.elapsed() < Duration::from_secs(900) {
-        if let Ok(res) = http.get(format!("{api_url}/api/health")).send().await
-            && res.status().is_success()
-        {
-            eprintln!("functions ready in {:.1?}", started.elapsed());
-            return Ok(());
+    for binary in binaries {
+        let Some(event) = first_sample_event(binary)? else {
+            continue;
+        };
+        let url = format!(
+            "http://127.0.0.1:{}/2015-03-31/functions/{binary}/invocations",
+            watch_port()
+        );
+        // Until watch listens, the connection is refused: try again.
+        loop {
+            match http.post(&url).body(event.clone()).send().await {
+                Ok(res) if res.status().is_success() => break,
+                Ok(res) => bail!("{binary} under cargo lambda watch: {}", res.status()),
+                Err(e) if e.is_connect() && started.elapsed() < Duration::from_secs(60) => {
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+                Err(e) => return Err(e).context(format!("{binary} under cargo lambda watch")),
+            }
         }
-        tokio::time::sleep(Duration::from_secs(1)).await;
     }
-    bail!("the functions did not answer under cargo lambda watch; see its output above")
+    let res = http
+        .get(format!("{api_url}/api/health"))
+        .timeout(Duration::from_secs(15))
+        .send()
+        .await
+        .context("the API through the local gateway")?;
+    if !res.status().is_success() {
+        bail!(
+            "the local gateway answered {}; see the output above",
+            res.status()
+        );
+    }
+    eprintln!("functions ready in {:.1?}", started.elapsed());
+    Ok(())
+}
+
+/// The first (by name) of `binary`'s sample events, if it has any.
+fn first_sample_event(binary: &str) -> Result<Option<Vec<u8>>> {
+    let dir = workspace_root().join("events").join(binary);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(None);
+    };
+    let mut files: Vec<_> = entries
+        .filter_map(|e| Some(e.ok()?.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    match files.first() {
+        Some(p) => Ok(Some(
+            std::fs::read(p).with_context(|| format!("reading {}", p.display()))?,
+        )),
+        None => Ok(None),
+    }
 }
 
 /// The local stand-in for CloudFront: site/ at `/`, and `/api/*` passed to
