@@ -13,6 +13,7 @@
 
 pub mod clock;
 pub mod comment;
+pub mod container;
 pub mod error;
 pub mod events;
 #[cfg(any(test, feature = "fakes"))]

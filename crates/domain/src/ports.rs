@@ -87,6 +87,14 @@ pub trait VideoStore: Send + Sync {
     ) -> PortResult<bool>;
 }
 
+/// Byte ranges of stored objects, so that a large one is never read whole.
+#[async_trait]
+pub trait ObjectRanges: Send + Sync {
+    /// Up to `len` bytes of object `key` from byte `start`: fewer only
+    /// where the object ends.
+    async fn read_range(&self, key: &str, start: u64, len: u64) -> PortResult<Vec<u8>>;
+}
+
 /// Short-lived URLs that let a browser PUT one object directly to storage.
 #[async_trait]
 pub trait UploadUrls: Send + Sync {
