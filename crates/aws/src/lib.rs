@@ -13,6 +13,8 @@ pub mod dynamodb;
 #[cfg(feature = "eventbridge")]
 pub mod eventbridge;
 pub mod logging;
+#[cfg(feature = "s3-objects")]
+pub mod objects;
 #[cfg(feature = "s3")]
 pub mod s3;
 

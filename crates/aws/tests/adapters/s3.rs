@@ -2,8 +2,9 @@
 
 use std::time::Duration;
 
+use rightnow_aws::objects::BucketObjects;
 use rightnow_aws::s3::BucketUrls;
-use rightnow_domain::ports::{DownloadUrls, UploadUrls};
+use rightnow_domain::ports::{DownloadUrls, ObjectRanges, UploadUrls};
 use rightnow_domain::video::VideoType;
 use rightnow_infra::resources;
 
@@ -85,4 +86,29 @@ async fn a_presigned_put_accepts_exactly_the_declared_upload() {
     let get = urls.presign_get("uploads/a", ttl).await.unwrap();
     let body = http.get(get).send().await.unwrap().bytes().await.unwrap();
     assert_eq!(body.as_ref(), bytes.as_slice());
+}
+
+/// A ranged read returns exactly the bytes asked for, fewer where the
+/// object ends, none past it; a missing object is an error.
+#[tokio::test]
+async fn ranged_reads_return_the_bytes_asked_for_and_no_more() {
+    let (s3, urls) = bucket().await;
+    let data: Vec<u8> = (0..1000u32).map(|i| (i % 251) as u8).collect();
+    s3.put_object()
+        .bucket(urls.bucket())
+        .key("uploads/a")
+        .body(data.clone().into())
+        .send()
+        .await
+        .unwrap();
+    let objects = BucketObjects::new(s3, urls.bucket());
+
+    let read = |start: u64, len: u64| objects.read_range("uploads/a", start, len);
+    assert_eq!(read(0, 16).await.unwrap(), data[..16]);
+    assert_eq!(read(500, 100).await.unwrap(), data[500..600]);
+    assert_eq!(read(990, 16).await.unwrap(), data[990..], "cut at the end");
+    assert!(read(1000, 16).await.unwrap().is_empty(), "at the end");
+    assert!(read(5000, 16).await.unwrap().is_empty(), "past the end");
+    assert!(read(0, 0).await.unwrap().is_empty());
+    assert!(objects.read_range("uploads/none", 0, 16).await.is_err());
 }
