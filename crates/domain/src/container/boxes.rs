@@ -1,17 +1,4 @@
-//! The top level of an uploaded video's container (ISO BMFF: MP4 and
-//! QuickTime), found by reading box headers, not the video.
-//!
-//! An ISO BMFF file is a sequence of boxes, each starting with a 32-bit
-//! big-endian size and a four-character type. A size of 1 means a 64-bit
-//! size follows the type; a size of 0 means the box runs to the end of the
-//! file. Walking these headers with small ranged reads finds `ftyp` (what
-//! the file is) and `moov` (its index, wherever it is: at the start, or at
-//! the end after `mdat`) while reading a few bytes per box, however large
-//! the video. video-moderation parses only those two boxes.
-//!
-//! Untrusted input: every size is checked against the object's real size
-//! before it is believed, and the number of boxes is capped, so a forged
-//! header can neither make the walk read past the end nor make it loop.
+//! Box headers, and the walk over the top level.
 
 use crate::ports::{ObjectRanges, PortError};
 
@@ -140,60 +127,8 @@ pub async fn top_level_boxes(
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Mutex;
-
-    use async_trait::async_trait;
-
     use super::*;
-    use crate::ports::PortResult;
-
-    /// An object in memory that counts the bytes read from it.
-    struct Bytes {
-        data: Vec<u8>,
-        read: Mutex<Vec<(u64, u64)>>,
-    }
-
-    impl Bytes {
-        fn new(data: Vec<u8>) -> Self {
-            Self {
-                data,
-                read: Mutex::new(Vec::new()),
-            }
-        }
-        fn len(&self) -> u64 {
-            self.data.len() as u64
-        }
-        fn bytes_read(&self) -> u64 {
-            self.read.lock().unwrap().iter().map(|(_, n)| n).sum()
-        }
-    }
-
-    #[async_trait]
-    impl ObjectRanges for Bytes {
-        async fn read_range(&self, _key: &str, start: u64, len: u64) -> PortResult<Vec<u8>> {
-            self.read.lock().unwrap().push((start, len));
-            let start = usize::try_from(start).unwrap().min(self.data.len());
-            let end = (start + usize::try_from(len).unwrap()).min(self.data.len());
-            Ok(self.data[start..end].to_vec())
-        }
-    }
-
-    /// A box of `kind` with `content` bytes, with a 32-bit size.
-    fn boxed(kind: &[u8; 4], content: usize) -> Vec<u8> {
-        let mut b = u32::try_from(8 + content).unwrap().to_be_bytes().to_vec();
-        b.extend_from_slice(kind);
-        b.resize(8 + content, 0xab);
-        b
-    }
-
-    /// A box with a 64-bit size.
-    fn large(kind: &[u8; 4], content: usize) -> Vec<u8> {
-        let mut b = 1u32.to_be_bytes().to_vec();
-        b.extend_from_slice(kind);
-        b.extend_from_slice(&(16 + content as u64).to_be_bytes());
-        b.resize(16 + content, 0xcd);
-        b
-    }
+    use crate::container::test_object::{Bytes, boxed, large};
 
     fn kinds(boxes: &[TopBox]) -> Vec<&str> {
         boxes
