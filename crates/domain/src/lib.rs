@@ -18,6 +18,7 @@ pub mod error;
 pub mod events;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fakes;
+pub mod moderation;
 pub mod page;
 pub mod ports;
 pub mod report;
