@@ -155,20 +155,6 @@ impl Target {
     }
 }
 
-/// The sample events of `binary` (`events/<binary>/*.json`), sorted by
-/// name; none when it has no folder.
-pub fn event_files(root: &Path, binary: &str) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = match std::fs::read_dir(root.join("events").join(binary)) {
-        Ok(entries) => entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-    files.sort();
-    files
-}
-
 /// The events to measure a binary with.
 ///
 /// For a function, from `events/<binary>/`: the first event (by name) that
@@ -183,7 +169,7 @@ pub fn events(root: &Path, bin: &Binary) -> Result<Vec<Event>> {
             payload: Bytes::from_static(br#"{"bench":"floor"}"#),
         }]);
     }
-    let files = event_files(root, &bin.name);
+    let files = rightnow_infra::tools::sample_events(root, &bin.name);
     let stem = |p: &PathBuf| {
         p.file_stem()
             .map(|s| s.to_string_lossy().into_owned())

@@ -116,7 +116,7 @@ pub fn candidates(
     routes: &[Route],
 ) -> Result<Vec<(Route, Vec<RouteRequest>)>> {
     let mut events = Vec::new();
-    for p in crate::launch::event_files(root, binary) {
+    for p in rightnow_infra::tools::sample_events(root, binary) {
         let text = std::fs::read(&p).with_context(|| format!("reading {}", p.display()))?;
         let event: ApiGatewayV2httpRequest = serde_json::from_slice(&text)
             .with_context(|| format!("{} is not an API Gateway v2 event", p.display()))?;

@@ -19,7 +19,7 @@ use crate::ministack::MiniStack;
 use crate::process::ChildGroup;
 use crate::stack::Stack;
 use crate::template::Template;
-use crate::tools::{path_with_venv, venv_bin, workspace_root};
+use crate::tools::{path_with_venv, sample_events, venv_bin, workspace_root};
 
 /// Where `cargo lambda watch` listens: `WATCH_PORT`, 9000 by default.
 pub fn watch_port() -> u16 {
@@ -167,16 +167,7 @@ async fn warm_up(binaries: &[String], api_url: &str) -> Result<()> {
 
 /// The first (by name) of `binary`'s sample events, if it has any.
 fn first_sample_event(binary: &str) -> Result<Option<Vec<u8>>> {
-    let dir = workspace_root().join("events").join(binary);
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return Ok(None);
-    };
-    let mut files: Vec<_> = entries
-        .filter_map(|e| Some(e.ok()?.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    match files.first() {
+    match sample_events(&workspace_root(), binary).first() {
         Some(p) => Ok(Some(
             std::fs::read(p).with_context(|| format!("reading {}", p.display()))?,
         )),

@@ -17,6 +17,21 @@ pub fn venv_bin(name: &str) -> PathBuf {
     workspace_root().join(".venv/bin").join(name)
 }
 
+/// The sample events of `binary` (`events/<binary>/*.json` under `root`),
+/// sorted by name; none when it has no folder. The one lister of sample
+/// events, for the dev loop and the benchmark.
+pub fn sample_events(root: &Path, binary: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(root.join("events").join(binary)) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    files.sort();
+    files
+}
+
 /// A free TCP port on loopback, for a process the caller is about to start.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

@@ -207,19 +207,15 @@ impl Policy {
                 max_ms: self.max_duration_ms,
             });
         }
+        // Portrait is as allowed as landscape: long side against long side.
+        let max = long_short(self.max_width, self.max_height);
         for t in &facts.video_tracks {
-            // Portrait is as allowed as landscape: compare the long sides.
-            let (long, short) = (t.width.max(t.height), t.width.min(t.height));
-            if long > self.max_width.max(self.max_height)
-                || short > self.max_width.min(self.max_height)
-            {
+            let (long, short) = long_short(t.width, t.height);
+            if long > max.0 || short > max.1 {
                 reasons.push(Reason::ResolutionTooHigh {
                     width: t.width,
                     height: t.height,
-                    max: (
-                        self.max_width.max(self.max_height),
-                        self.max_width.min(self.max_height),
-                    ),
+                    max,
                 });
             }
             if self.blocked_codecs.iter().any(|c| c == &t.codec) {
@@ -242,6 +238,11 @@ impl Policy {
             .split(|c: char| !c.is_alphanumeric())
             .any(|word| !word.is_empty() && blocked.iter().any(|b| b == word))
     }
+}
+
+/// A size's long side, then its short side.
+fn long_short(a: u32, b: u32) -> (u32, u32) {
+    (a.max(b), a.min(b))
 }
 
 /// Text as words are compared: compatibility-normalised (NFKC, so

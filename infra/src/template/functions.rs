@@ -49,14 +49,6 @@ impl Function {
             _ => None,
         })
     }
-
-    /// The literal value of environment variable `name`, if it has one.
-    pub fn literal_env(&self, name: &str) -> Option<&str> {
-        self.env.iter().find_map(|(k, v)| match v {
-            EnvValue::Literal(s) if k == name => Some(s.as_str()),
-            _ => None,
-        })
-    }
 }
 
 /// Lambda's CPUs.

@@ -15,9 +15,9 @@ pub enum Container {
 }
 
 /// The ISO family's brands that mark an MP4 file.
-const MP4_BRANDS: [&FourCc; 14] = [
-    b"isom", b"iso2", b"iso3", b"iso4", b"iso5", b"iso6", b"iso7", b"iso8", b"iso9", b"mp41",
-    b"mp42", b"avc1", b"dash", b"M4V ",
+const MP4_BRANDS: [FourCc; 14] = [
+    *b"isom", *b"iso2", *b"iso3", *b"iso4", *b"iso5", *b"iso6", *b"iso7", *b"iso8", *b"iso9",
+    *b"mp41", *b"mp42", *b"avc1", *b"dash", *b"M4V ",
 ];
 
 impl Container {
@@ -32,7 +32,7 @@ impl Container {
         let compatible = content.get(8..).unwrap_or_default().chunks_exact(4);
         let mut brands = std::iter::once(&major[..]).chain(compatible);
         brands
-            .any(|b| MP4_BRANDS.iter().any(|m| &m[..] == b))
+            .any(|b| MP4_BRANDS.iter().any(|m| m[..] == *b))
             .then_some(Container::Mp4)
     }
 }
