@@ -11,7 +11,7 @@ MINISTACK_VERSION := 1.5.33
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help apt-tools setup dev up test lint fmt build build-arm64 deploy invoke bench clean
+.PHONY: help apt-tools setup dev up test lint fmt build build-arm64 deploy invoke bench fixtures clean
 .DEFAULT_GOAL := help
 
 ## help: every target, with what it does
@@ -33,11 +33,12 @@ $(VENV)/.installed: infra/requirements.txt Makefile
 	@touch $@
 	@echo "setup: tools installed in $(VENV)"
 
-## apt-tools: install Debian's wrk and valgrind if missing (make setup runs it)
+## apt-tools: install Debian's wrk, valgrind and ffmpeg if missing (make setup runs it)
 # wrk is the benchmark's load generator (its smoke test uses it too);
-# valgrind counts instructions.
+# valgrind counts instructions; ffmpeg regenerates the fixture videos
+# (make fixtures).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_TOOLS := wrk valgrind
+APT_TOOLS := wrk valgrind ffmpeg
 apt-tools:
 	@missing=""; for t in $(APT_TOOLS); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
 	if [ -n "$$missing" ]; then \
@@ -91,6 +92,10 @@ deploy: build
 # BENCH_ARGS passes options, e.g. BENCH_ARGS="--runs 5 --no-latency" (see --help).
 bench: setup
 	cargo run --profile tool -p rightnow-bench -- run $(BENCH_ARGS)
+
+## fixtures: regenerate the test videos in tests/fixtures/videos with ffmpeg
+fixtures: setup
+	cargo run --quiet -p rightnow-infra --bin rightnow-local -- fixtures
 
 ## invoke: call site-api under `cargo lambda watch` with a sample event (EVENT=health)
 EVENT ?= health

@@ -16,11 +16,14 @@
 //!   and the front door serving site/ and /api/* on one origin.
 //! - [`process`]: child process groups that never outlive their owner.
 //! - [`tools`]: where the workspace and the tools `make setup` installs are.
+//! - [`fixtures`]: the test videos of video-moderation, made with ffmpeg and
+//!   a small generator of broken ones (`make fixtures`).
 //!
 //! Every difference between MiniStack and AWS that the project works around
 //! is handled in one function here and pinned by a test in `tests/e2e/`.
 
 pub mod dev;
+pub mod fixtures;
 pub mod gaps;
 pub mod ministack;
 pub mod process;

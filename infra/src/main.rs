@@ -7,6 +7,9 @@
 //!   all of it.
 //! - `rightnow-local up`: the same stack running the built artefacts, no
 //!   watch; for trying what tests deploy.
+//! - `rightnow-local fixtures [--out DIR]`: what `make fixtures` runs.
+//!   Regenerates the test videos (tests/fixtures/videos) with ffmpeg and
+//!   prints one line per file; starts no cloud.
 //!
 //! The ports come from `MINISTACK_PORT` and `SITE_PORT` when set (or from
 //! `--ministack-port` / `--site-port`). The command line is [`Cli`]
@@ -17,8 +20,10 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use rightnow_infra::dev;
+use rightnow_infra::fixtures;
 use rightnow_infra::ministack::MiniStack;
 use rightnow_infra::stack::{self, BuildMode};
+use rightnow_infra::tools::workspace_root;
 use tokio::signal::unix::{SignalKind, signal};
 
 /// The local cloud: MiniStack with template.yaml deployed onto it by sam,
@@ -49,18 +54,32 @@ struct Cli {
     site_port: u16,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
 enum Command {
     /// The dev loop (what `make dev` runs): debug builds served by `cargo
     /// lambda watch`, so edits to functions/ or crates/ reload; the default
     Dev,
     /// The stack as tests deploy it: the release artefacts, no watch
     Up,
+    /// Regenerate video-moderation's test videos with ffmpeg (what `make
+    /// fixtures` runs), and the README listing them; starts no cloud
+    Fixtures {
+        /// The folder to write them in (default: tests/fixtures/videos in
+        /// the workspace).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
+    // The fixtures need no cloud: made first, so MiniStack never starts.
+    if let Some(Command::Fixtures { out }) = cli.command {
+        return write_fixtures(
+            out.unwrap_or_else(|| workspace_root().join("tests/fixtures/videos")),
+        );
+    }
     let port = cli.ministack_port;
     let site_port = cli.site_port;
     let watch = cli.command.unwrap_or(Command::Dev) == Command::Dev;
@@ -116,5 +135,20 @@ async fn main() -> Result<()> {
         r = door => r??,
     }
     eprintln!("\nstopping...");
+    Ok(())
+}
+
+/// `rightnow-local fixtures`: writes the fixtures into `out` and prints
+/// one line per file.
+fn write_fixtures(out: PathBuf) -> Result<()> {
+    let written = fixtures::generate(&out)?;
+    for f in &written {
+        println!("{:<16} {:>7} bytes  {}", f.name, f.size, f.description);
+    }
+    println!(
+        "{} fixtures and README.md in {}",
+        written.len(),
+        out.display()
+    );
     Ok(())
 }

@@ -2,9 +2,7 @@
 //! comments, upload a video, read its status and the latest report.
 
 use rightnow_aws::dynamodb::AppTable;
-use rightnow_domain::ports::VideoStore;
 use rightnow_domain::report::ReportPointer;
-use rightnow_domain::video::VideoStatus;
 use serde_json::{Value, json};
 use time::macros::{date, datetime};
 
@@ -123,32 +121,6 @@ async fn a_video_upload_round_trip() {
     assert_eq!(status.status, 200);
     assert_eq!(status.json["title"], "Cat");
     assert!(status.json.get("playbackUrl").is_none());
-}
-
-#[tokio::test]
-async fn an_approved_video_gets_a_playback_url() {
-    let ticket = post_json(
-        "/api/videos",
-        json!({"title": "Dog", "contentType": "video/quicktime", "size": 5}),
-    )
-    .await;
-    let id = ticket.json["id"].as_str().unwrap().to_owned();
-    // What video-moderation will do, through the port it will use.
-    let moved = app_table()
-        .await
-        .transition(
-            id.parse().unwrap(),
-            VideoStatus::AwaitingUpload,
-            VideoStatus::Approved,
-            &[],
-        )
-        .await
-        .unwrap();
-    assert!(moved);
-    let view = get(&format!("/api/videos/{id}")).await;
-    assert_eq!(view.json["status"], "approved");
-    let url = view.json["playbackUrl"].as_str().expect("a playback URL");
-    assert!(url.contains(&format!("videos/{id}")), "{url}");
 }
 
 #[tokio::test]

@@ -1,10 +1,20 @@
-//! [`ObjectRanges`] on S3: ranged `GetObject`s of one bucket, through
-//! aws-sdk-s3 (the data plane; presigning stays in [`crate::s3`], which
-//! signs locally without this crate).
+//! The objects of one bucket through aws-sdk-s3 (the data plane;
+//! presigning stays in [`crate::s3`], which signs locally without it):
+//! - [`ObjectRanges`]: ranged `GetObject`s;
+//! - [`StoredObjects`]: `HeadObject`, and a move that is a `CopyObject` on
+//!   condition of the source's ETag (`x-amz-copy-source-if-match`), then a
+//!   `DeleteObject` on the same condition (`If-Match`);
+//! - [`ObjectDigests`]: one streaming `GetObject` (`If-Match`) hashed chunk
+//!   by chunk, so memory stays flat whatever the size.
 
 use async_trait::async_trait;
 use aws_sdk_s3::Client;
-use rightnow_domain::ports::{ObjectRanges, PortError, PortResult};
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use rightnow_domain::ports::{
+    Moved, ObjectDigests, ObjectRanges, ObjectVersion, PortError, PortResult, StoredObjects,
+};
+use sha2::{Digest, Sha256};
 
 use crate::{MissingSetting, env_var};
 
@@ -37,6 +47,35 @@ impl BucketObjects {
             .build();
         Ok(Self::new(Client::from_conf(config), env_var(var)?))
     }
+
+    /// A HEAD of a key that never exists: the cheapest call that opens a
+    /// connection to S3, for [`crate::config::warm_up`].
+    pub async fn touch(&self) {
+        let _ = self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key("warm-up")
+            .send()
+            .await;
+    }
+}
+
+/// The HTTP status of a failed call, if it got an answer.
+fn status<E>(e: &SdkError<E, HttpResponse>) -> Option<u16> {
+    e.raw_response().map(|r| r.status().as_u16())
+}
+
+fn port_err<E>(e: E) -> PortError
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    PortError::new(DisplayErrorContext(e).to_string())
+}
+
+/// An ETag as a condition header takes it: quoted.
+fn quoted(etag: &str) -> String {
+    format!("\"{}\"", etag.trim_matches('"'))
 }
 
 #[async_trait]
@@ -58,16 +97,97 @@ impl ObjectRanges for BucketObjects {
         let out = match result {
             Ok(out) => out,
             // A range that starts at or past the end: nothing there.
-            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 416) => {
-                return Ok(Vec::new());
-            }
-            Err(e) => {
-                return Err(PortError::new(
-                    aws_sdk_s3::error::DisplayErrorContext(e).to_string(),
-                ));
-            }
+            Err(e) if status(&e) == Some(416) => return Ok(Vec::new()),
+            Err(e) => return Err(port_err(e)),
         };
         let bytes = out.body.collect().await.map_err(PortError::new)?;
         Ok(bytes.into_bytes().to_vec())
+    }
+}
+
+#[async_trait]
+impl StoredObjects for BucketObjects {
+    async fn version(&self, key: &str) -> PortResult<Option<ObjectVersion>> {
+        let result = self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(Some(ObjectVersion {
+                size: out
+                    .content_length()
+                    .and_then(|n| u64::try_from(n).ok())
+                    .unwrap_or(0),
+                etag: out.e_tag().unwrap_or_default().trim_matches('"').to_owned(),
+            })),
+            Err(e) if status(&e) == Some(404) => Ok(None),
+            Err(e) => Err(port_err(e)),
+        }
+    }
+
+    async fn move_version(&self, from: &str, etag: &str, to: &str) -> PortResult<Moved> {
+        let copied = self
+            .client
+            .copy_object()
+            .bucket(&self.bucket)
+            .key(to)
+            .copy_source(format!("{}/{from}", self.bucket))
+            .copy_source_if_match(quoted(etag))
+            .send()
+            .await;
+        match copied {
+            Ok(_) => {}
+            // Another version, or none: nothing to move.
+            Err(e) if matches!(status(&e), Some(412 | 404)) => return Ok(Moved::NotThatVersion),
+            Err(e) => return Err(port_err(e)),
+        }
+        let deleted = self
+            .client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(from)
+            .if_match(quoted(etag))
+            .send()
+            .await;
+        match deleted {
+            Ok(_) => Ok(Moved::Moved),
+            // Replaced since the copy (a newer upload, with its own event),
+            // or already deleted by an earlier delivery: the copy stands.
+            Err(e) if matches!(status(&e), Some(412 | 404)) => Ok(Moved::Moved),
+            Err(e) => Err(port_err(e)),
+        }
+    }
+}
+
+#[async_trait]
+impl ObjectDigests for BucketObjects {
+    async fn sha256(&self, key: &str, etag: &str) -> PortResult<Option<(String, u64)>> {
+        let result = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .if_match(quoted(etag))
+            .send()
+            .await;
+        let mut out = match result {
+            Ok(out) => out,
+            Err(e) if matches!(status(&e), Some(412 | 404)) => return Ok(None),
+            Err(e) if e.code() == Some("NoSuchKey") => return Ok(None),
+            Err(e) => return Err(port_err(e)),
+        };
+        let mut hasher = Sha256::new();
+        let mut hashed = 0u64;
+        // Chunk by chunk as they arrive: never the whole object in memory.
+        while let Some(chunk) = out.body.try_next().await.map_err(PortError::new)? {
+            hasher.update(&chunk);
+            hashed += chunk.len() as u64;
+        }
+        let digest = hasher.finalize();
+        let hex = digest.iter().map(|b| format!("{b:02x}")).collect();
+        Ok(Some((hex, hashed)))
     }
 }

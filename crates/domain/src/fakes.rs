@@ -14,11 +14,12 @@ use crate::comment::{Comment, CommentId, CommentPage, Cursor};
 use crate::events::DomainEvent;
 use crate::page::Slug;
 use crate::ports::{
-    CommentStore, CommentWrite, DownloadUrls, EventPublisher, PortError, PortResult, ReportIndex,
+    Claim, CommentStore, CommentWrite, DownloadUrls, EventPublisher, HashBlocklist, Moved,
+    ObjectDigests, ObjectRanges, ObjectVersion, PortError, PortResult, ReportIndex, StoredObjects,
     UploadUrls, VideoStore, ViewCounter,
 };
 use crate::report::ReportPointer;
-use crate::video::{Video, VideoId, VideoStatus, VideoType};
+use crate::video::{Verdict, Video, VideoId, VideoStatus, VideoType};
 
 fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -39,6 +40,8 @@ struct Tables {
     comments: HashMap<Slug, BTreeMap<CommentId, Comment>>,
     days: HashMap<(Date, Slug), DayActivity>,
     videos: HashMap<String, Video>,
+    leases: HashMap<String, OffsetDateTime>,
+    blocked_hashes: std::collections::HashSet<String>,
     latest_report: Option<ReportPointer>,
 }
 
@@ -166,23 +169,177 @@ impl VideoStore for InMemoryStore {
         Ok(locked(&self.tables).videos.get(&id.to_string()).cloned())
     }
 
-    async fn transition(
+    async fn claim(
         &self,
         id: VideoId,
-        from: VideoStatus,
-        to: VideoStatus,
-        reasons: &[String],
-    ) -> PortResult<bool> {
+        etag: &str,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+    ) -> PortResult<Claim> {
         self.check()?;
         let mut t = locked(&self.tables);
-        match t.videos.get_mut(&id.to_string()) {
-            Some(video) if video.status == from => {
-                video.status = to;
-                video.reasons = reasons.to_vec();
+        let key = id.to_string();
+        let lease = t.leases.get(&key).copied();
+        let Some(video) = t.videos.get_mut(&key) else {
+            return Ok(Claim::Missing);
+        };
+        let claimable = match video.status {
+            VideoStatus::AwaitingUpload => true,
+            VideoStatus::Processing => lease.is_none_or(|until| until < now),
+            VideoStatus::Approved | VideoStatus::Rejected => {
+                return Ok(Claim::Settled(video.clone()));
+            }
+        };
+        if !claimable {
+            return Ok(Claim::Held(video.clone()));
+        }
+        video.status = VideoStatus::Processing;
+        video.upload_etag = Some(etag.to_owned());
+        let claimed = video.clone();
+        t.leases.insert(key, lease_until);
+        Ok(Claim::Claimed(claimed))
+    }
+
+    async fn settle(&self, id: VideoId, etag: &str, verdict: &Verdict) -> PortResult<bool> {
+        self.check()?;
+        let mut t = locked(&self.tables);
+        let key = id.to_string();
+        match t.videos.get_mut(&key) {
+            Some(video)
+                if video.status == VideoStatus::Processing
+                    && video.upload_etag.as_deref() == Some(etag) =>
+            {
+                video.status = verdict.status;
+                video.reasons = verdict.reasons.clone();
+                video.found = Some(verdict.found.clone());
+                t.leases.remove(&key);
                 Ok(true)
             }
             _ => Ok(false),
         }
+    }
+}
+
+#[async_trait]
+impl HashBlocklist for InMemoryStore {
+    async fn is_blocked(&self, sha256: &str) -> PortResult<bool> {
+        self.check()?;
+        Ok(locked(&self.tables).blocked_hashes.contains(sha256))
+    }
+}
+
+impl InMemoryStore {
+    /// Puts `sha256` on the list of known-bad files.
+    pub fn block_hash(&self, sha256: &str) {
+        locked(&self.tables)
+            .blocked_hashes
+            .insert(sha256.to_owned());
+    }
+
+    /// The record of video `id`, as stored.
+    pub fn video(&self, id: VideoId) -> Option<Video> {
+        locked(&self.tables).videos.get(&id.to_string()).cloned()
+    }
+}
+
+/// A bucket in memory: objects with ETags that change on every write, read
+/// by range, moved only as the version asked for. Its digest is a fake
+/// (distinct per content, not SHA-256); the S3 adapter's is tested on S3.
+#[derive(Debug, Default)]
+pub struct InMemoryBucket {
+    objects: Mutex<BTreeMap<String, (Vec<u8>, String)>>,
+    writes: std::sync::atomic::AtomicU64,
+    /// Bytes returned by ranged reads so far.
+    pub bytes_read: std::sync::atomic::AtomicU64,
+    /// Makes every call fail, as an unreachable store would.
+    pub fail: std::sync::atomic::AtomicBool,
+}
+
+impl InMemoryBucket {
+    fn check(&self) -> PortResult<()> {
+        if self.fail.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(PortError::new("bucket unreachable (fake)"));
+        }
+        Ok(())
+    }
+
+    /// Stores `data` at `key`, as a PUT does; returns its new ETag (without
+    /// quotes, as the S3 adapter gives them).
+    pub fn put(&self, key: &str, data: Vec<u8>) -> String {
+        let n = self
+            .writes
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let etag = format!("etag-{n}");
+        locked(&self.objects).insert(key.to_owned(), (data, etag.clone()));
+        etag
+    }
+
+    /// Every key, in order.
+    pub fn keys(&self) -> Vec<String> {
+        locked(&self.objects).keys().cloned().collect()
+    }
+
+    /// The fake digest of `data`, as [`ObjectDigests::sha256`] gives it.
+    pub fn digest_of(data: &[u8]) -> String {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        data.hash(&mut h);
+        format!("{:064x}", h.finish())
+    }
+}
+
+#[async_trait]
+impl ObjectRanges for InMemoryBucket {
+    async fn read_range(&self, key: &str, start: u64, len: u64) -> PortResult<Vec<u8>> {
+        self.check()?;
+        let objects = locked(&self.objects);
+        let (data, _) = objects
+            .get(key)
+            .ok_or_else(|| PortError::new(format!("no object {key}")))?;
+        let start = usize::try_from(start).unwrap_or(usize::MAX).min(data.len());
+        let end = start
+            .saturating_add(usize::try_from(len).unwrap_or(usize::MAX))
+            .min(data.len());
+        self.bytes_read
+            .fetch_add((end - start) as u64, std::sync::atomic::Ordering::SeqCst);
+        Ok(data[start..end].to_vec())
+    }
+}
+
+#[async_trait]
+impl StoredObjects for InMemoryBucket {
+    async fn version(&self, key: &str) -> PortResult<Option<ObjectVersion>> {
+        self.check()?;
+        Ok(locked(&self.objects)
+            .get(key)
+            .map(|(data, etag)| ObjectVersion {
+                size: data.len() as u64,
+                etag: etag.clone(),
+            }))
+    }
+
+    async fn move_version(&self, from: &str, etag: &str, to: &str) -> PortResult<Moved> {
+        self.check()?;
+        let mut objects = locked(&self.objects);
+        match objects.get(from) {
+            Some((_, current)) if current == etag.trim_matches('"') => {
+                let object = objects.remove(from).expect("present");
+                objects.insert(to.to_owned(), object);
+                Ok(Moved::Moved)
+            }
+            _ => Ok(Moved::NotThatVersion),
+        }
+    }
+}
+
+#[async_trait]
+impl ObjectDigests for InMemoryBucket {
+    async fn sha256(&self, key: &str, etag: &str) -> PortResult<Option<(String, u64)>> {
+        self.check()?;
+        Ok(locked(&self.objects)
+            .get(key)
+            .filter(|(_, current)| current == etag.trim_matches('"'))
+            .map(|(data, _)| (Self::digest_of(data), data.len() as u64)))
     }
 }
 

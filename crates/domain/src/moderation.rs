@@ -10,8 +10,8 @@ use std::fmt;
 
 use unicode_normalization::UnicodeNormalization;
 
-use crate::container::Container;
-use crate::video::{NewVideo, Video, VideoType};
+use crate::container::{Container, IndexError, WalkError};
+use crate::video::{NewVideo, ReasonNote, Video, VideoType};
 
 /// What was found in an upload.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,6 +87,19 @@ pub enum Reason {
     },
     /// The title holds a blocked word.
     TitleBlocked,
+    /// Not an MP4 or QuickTime file at all (text, an image, Matroska, ...).
+    NotAVideo {
+        /// What the file was found to be, or not to be.
+        detail: String,
+    },
+    /// An MP4 or QuickTime file whose structure or index cannot be read
+    /// (truncated, sizes that lie, a corrupt `moov`).
+    Unreadable {
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// Its SHA-256 is on the list of known-bad files.
+    KnownBad,
 }
 
 impl Reason {
@@ -101,6 +114,39 @@ impl Reason {
             Reason::ResolutionTooHigh { .. } => "resolution_too_high",
             Reason::CodecNotAllowed { .. } => "codec_not_allowed",
             Reason::TitleBlocked => "title_blocked",
+            Reason::NotAVideo { .. } => "not_a_video",
+            Reason::Unreadable { .. } => "unreadable",
+            Reason::KnownBad => "known_bad",
+        }
+    }
+}
+
+impl Reason {
+    /// Why a container that could not be read is refused, or `None` when
+    /// reading it failed on our side (storage unreachable): no verdict then.
+    pub fn from_index_error(e: &IndexError) -> Option<Reason> {
+        let detail = e.to_string();
+        Some(match e {
+            IndexError::Walk(WalkError::Read(_)) => return None,
+            // The very first box makes no sense: not ISO BMFF at all.
+            IndexError::Walk(
+                WalkError::TruncatedHeader { offset: 0 } | WalkError::BadSize { offset: 0, .. },
+            )
+            | IndexError::NoFileType
+            | IndexError::OtherFileType(_) => Reason::NotAVideo { detail },
+            IndexError::Walk(_)
+            | IndexError::NoIndex
+            | IndexError::Unparsable(_)
+            | IndexError::Fragment(_)
+            | IndexError::TooLarge { .. } => Reason::Unreadable { detail },
+        })
+    }
+
+    /// The reason as recorded: its code and its message.
+    pub fn note(&self) -> ReasonNote {
+        ReasonNote {
+            code: self.code().to_owned(),
+            message: self.to_string(),
         }
     }
 }
@@ -112,10 +158,7 @@ impl fmt::Display for Reason {
                 f,
                 "declared as {} but the file is {}",
                 declared.mime(),
-                match found {
-                    Container::Mp4 => "MP4",
-                    Container::QuickTime => "QuickTime",
-                }
+                found.name()
             ),
             Reason::SizeMismatch { declared, found } => {
                 write!(f, "declared as {declared} bytes but {found} were uploaded")
@@ -136,6 +179,11 @@ impl fmt::Display for Reason {
             }
             Reason::CodecNotAllowed { codec } => write!(f, "the codec {codec} is not accepted"),
             Reason::TitleBlocked => f.write_str("the title holds a word that is not allowed"),
+            Reason::NotAVideo { detail } => {
+                write!(f, "the file is not an MP4 or QuickTime video: {detail}")
+            }
+            Reason::Unreadable { detail } => write!(f, "the video cannot be read: {detail}"),
+            Reason::KnownBad => f.write_str("the file is on the list of known harmful files"),
         }
     }
 }
@@ -176,28 +224,13 @@ impl Policy {
     /// empty when it may be approved.
     pub fn judge(&self, video: &Video, facts: &Facts) -> Vec<Reason> {
         let mut reasons = Vec::new();
-        let declared_container = match video.content_type {
-            VideoType::Mp4 => Container::Mp4,
-            VideoType::QuickTime => Container::QuickTime,
-        };
-        if facts.container != declared_container {
+        if facts.container != Container::declared(video.content_type) {
             reasons.push(Reason::ContainerMismatch {
                 declared: video.content_type,
                 found: facts.container,
             });
         }
-        if facts.size != video.size {
-            reasons.push(Reason::SizeMismatch {
-                declared: video.size,
-                found: facts.size,
-            });
-        }
-        if facts.size > self.max_size {
-            reasons.push(Reason::TooLarge {
-                size: facts.size,
-                max: self.max_size,
-            });
-        }
+        self.judge_size(video, facts.size, &mut reasons);
         if facts.video_tracks.is_empty() {
             reasons.push(Reason::NoVideoTrack);
         }
@@ -224,11 +257,39 @@ impl Policy {
                 });
             }
         }
+        self.judge_title(video, &mut reasons);
+        reasons.dedup();
+        reasons
+    }
+
+    /// The rules `video`'s upload of `size` bytes breaks when its
+    /// container could not be read (`why`): always at least one.
+    pub fn judge_unreadable(&self, video: &Video, size: u64, why: Reason) -> Vec<Reason> {
+        let mut reasons = vec![why];
+        self.judge_size(video, size, &mut reasons);
+        self.judge_title(video, &mut reasons);
+        reasons
+    }
+
+    fn judge_size(&self, video: &Video, size: u64, reasons: &mut Vec<Reason>) {
+        if size != video.size {
+            reasons.push(Reason::SizeMismatch {
+                declared: video.size,
+                found: size,
+            });
+        }
+        if size > self.max_size {
+            reasons.push(Reason::TooLarge {
+                size,
+                max: self.max_size,
+            });
+        }
+    }
+
+    fn judge_title(&self, video: &Video, reasons: &mut Vec<Reason>) {
         if self.title_blocked(&video.title) {
             reasons.push(Reason::TitleBlocked);
         }
-        reasons.dedup();
-        reasons
     }
 
     /// True when a word of `title`, normalised, is a blocked word.
@@ -267,6 +328,8 @@ mod tests {
             size,
             status: VideoStatus::Processing,
             reasons: vec![],
+            found: None,
+            upload_etag: None,
             created_at: datetime!(2026-11-27 10:00 UTC),
         }
     }

@@ -5,13 +5,13 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use time::Date;
+use time::{Date, OffsetDateTime};
 
 use crate::comment::{Comment, CommentId, CommentPage};
 use crate::events::DomainEvent;
 use crate::page::Slug;
 use crate::report::ReportPointer;
-use crate::video::{Video, VideoId, VideoStatus, VideoType};
+use crate::video::{Verdict, Video, VideoId, VideoType};
 
 /// A backing service failed. Carries the cause for the logs; never shown to
 /// a caller.
@@ -74,17 +74,34 @@ pub trait VideoStore: Send + Sync {
     async fn create(&self, video: &Video) -> PortResult<()>;
     /// The record of `id`, if there is one.
     async fn get(&self, id: VideoId) -> PortResult<Option<Video>>;
-    /// Moves video `id` to status `to` with `reasons`, only if its status
-    /// is `from` at the moment of the write: of two callers racing on the
-    /// same video, one moves it. Returns `false`, having written nothing,
-    /// when the video is not in `from` (or does not exist).
-    async fn transition(
+    /// Takes video `id` into `processing` for the upload `etag`, leased
+    /// until `lease_until`: only if it is awaiting its upload, or if it is
+    /// `processing` under a lease that expired by `now` (its worker
+    /// crashed). Of two callers racing on the same video, one claims it.
+    async fn claim(
         &self,
         id: VideoId,
-        from: VideoStatus,
-        to: VideoStatus,
-        reasons: &[String],
-    ) -> PortResult<bool>;
+        etag: &str,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+    ) -> PortResult<Claim>;
+    /// Records `verdict` on the upload `etag`, only if the video is still
+    /// `processing` that upload: `false`, having written nothing, when it
+    /// is not (the lease was lost to another worker).
+    async fn settle(&self, id: VideoId, etag: &str, verdict: &Verdict) -> PortResult<bool>;
+}
+
+/// What [`VideoStore::claim`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// The video is now `processing` under the caller's lease.
+    Claimed(Video),
+    /// Another worker's lease on it has not expired.
+    Held(Video),
+    /// It already has its verdict.
+    Settled(Video),
+    /// There is no such video.
+    Missing,
 }
 
 /// Byte ranges of stored objects, so that a large one is never read whole.
@@ -93,6 +110,52 @@ pub trait ObjectRanges: Send + Sync {
     /// Up to `len` bytes of object `key` from byte `start`: fewer only
     /// where the object ends.
     async fn read_range(&self, key: &str, start: u64, len: u64) -> PortResult<Vec<u8>>;
+}
+
+/// An object as stored: its size and the ETag that names these bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectVersion {
+    /// Its size, in bytes.
+    pub size: u64,
+    /// Its ETag, quotes included, as the store gives it.
+    pub etag: String,
+}
+
+/// What a conditional move did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Moved {
+    /// The object is at its new key and gone from the old.
+    Moved,
+    /// The object at the old key is not the version asked for (it was
+    /// replaced) or is gone; nothing was moved.
+    NotThatVersion,
+}
+
+/// Stored objects, looked up and moved only as the version inspected.
+#[async_trait]
+pub trait StoredObjects: Send + Sync {
+    /// The object's current version, `None` if there is no object at `key`.
+    async fn version(&self, key: &str) -> PortResult<Option<ObjectVersion>>;
+    /// Copies `from` to `to` only if `from` is still version `etag`, then
+    /// deletes `from` only if it still is. A copy whose delete was
+    /// refused (a newer upload arrived) still returns `Moved`: the newer
+    /// object stays, for its own event.
+    async fn move_version(&self, from: &str, etag: &str, to: &str) -> PortResult<Moved>;
+}
+
+/// Digests of whole stored objects, read as a stream in constant memory.
+#[async_trait]
+pub trait ObjectDigests: Send + Sync {
+    /// The SHA-256 of version `etag` of `key`, in lower-case hex, and the
+    /// number of bytes hashed; `None` if that version is no longer there.
+    async fn sha256(&self, key: &str, etag: &str) -> PortResult<Option<(String, u64)>>;
+}
+
+/// The SHA-256 digests of files known to be harmful, kept by operators.
+#[async_trait]
+pub trait HashBlocklist: Send + Sync {
+    /// Whether `sha256` (lower-case hex) is on the list.
+    async fn is_blocked(&self, sha256: &str) -> PortResult<bool>;
 }
 
 /// Short-lived URLs that let a browser PUT one object directly to storage.

@@ -14,6 +14,7 @@ use ulid::Ulid;
 
 use crate::ValidationError;
 use crate::comment::trimmed_within;
+use crate::container::Container;
 
 /// A video's id: a ULID in lower case, safe in a URL and an object key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -37,13 +38,17 @@ impl VideoId {
     pub fn upload_key(&self) -> String {
         format!("uploads/{self}")
     }
-    /// Where an approved video is served from.
-    pub fn approved_key(&self) -> String {
-        format!("videos/{self}")
+    /// Where an approved video of type `t` is served from.
+    pub fn approved_key(&self, t: VideoType) -> String {
+        format!("videos/{self}.{}", t.extension())
     }
     /// Where a rejected video is kept, out of reach of the site.
     pub fn quarantine_key(&self) -> String {
         format!("quarantine/{self}")
+    }
+    /// The video id an upload's key names, if it is `uploads/<id>`.
+    pub fn from_upload_key(key: &str) -> Option<Self> {
+        key.strip_prefix("uploads/")?.parse().ok()
     }
 }
 
@@ -65,6 +70,14 @@ impl VideoType {
         match self {
             VideoType::Mp4 => "video/mp4",
             VideoType::QuickTime => "video/quicktime",
+        }
+    }
+
+    /// The file name extension of its approved copy: `mp4`, `mov`.
+    pub fn extension(self) -> &'static str {
+        match self {
+            VideoType::Mp4 => "mp4",
+            VideoType::QuickTime => "mov",
         }
     }
 
@@ -187,9 +200,55 @@ pub struct Video {
     /// Where it is in its life.
     pub status: VideoStatus,
     /// Why a video was rejected (empty otherwise).
-    pub reasons: Vec<String>,
+    pub reasons: Vec<ReasonNote>,
+    /// What moderation found in the upload, once judged.
+    pub found: Option<Found>,
+    /// The ETag of the upload the status is about: the one being
+    /// inspected (`processing`) or the one judged.
+    pub upload_etag: Option<String>,
     /// When it was registered.
     pub created_at: OffsetDateTime,
+}
+
+/// A rule an upload broke, as recorded and shown: a stable code (see
+/// [`crate::moderation::Reason::code`]) and a message for a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReasonNote {
+    /// `size_mismatch`, `too_long`, ...
+    pub code: String,
+    /// What was wrong, in a sentence.
+    pub message: String,
+}
+
+/// What moderation found in an upload. Whatever could not be read (the
+/// container of a file that is not a video) is `None`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// Its real size, in bytes.
+    pub size: u64,
+    /// The SHA-256 of its bytes, in lower-case hex.
+    pub sha256: String,
+    /// What the file is.
+    pub container: Option<Container>,
+    /// Its duration, in milliseconds.
+    pub duration_ms: Option<u64>,
+    /// The codec of its (first) video track: `avc1`, `hvc1`, ...
+    pub codec: Option<String>,
+    /// That track's width, in pixels.
+    pub width: Option<u32>,
+    /// That track's height, in pixels.
+    pub height: Option<u32>,
+}
+
+/// The verdict on one upload, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// `approved` or `rejected`.
+    pub status: VideoStatus,
+    /// Why it was rejected (empty when approved).
+    pub reasons: Vec<ReasonNote>,
+    /// What was found in it.
+    pub found: Found,
 }
 
 /// Where to PUT a registered video's bytes, and until when.
@@ -213,7 +272,9 @@ pub struct VideoView {
     /// Where it is in its life.
     pub status: VideoStatus,
     /// Why it was rejected (empty otherwise).
-    pub reasons: Vec<String>,
+    pub reasons: Vec<ReasonNote>,
+    /// What moderation found in it, once judged.
+    pub found: Option<Found>,
     /// A short-lived GET URL, only once the video is approved.
     pub playback_url: Option<String>,
 }
@@ -263,6 +324,13 @@ mod tests {
         assert_eq!(text, text.to_ascii_lowercase());
         assert_eq!(text.parse::<VideoId>().unwrap(), id);
         assert_eq!(id.upload_key(), format!("uploads/{text}"));
+        assert_eq!(VideoId::from_upload_key(&id.upload_key()), Some(id));
+        assert_eq!(VideoId::from_upload_key(&format!("videos/{text}")), None);
+        assert_eq!(VideoId::from_upload_key("uploads/cat.mp4"), None);
+        assert_eq!(
+            id.approved_key(VideoType::QuickTime),
+            format!("videos/{text}.mov")
+        );
         assert!("not-an-id".parse::<VideoId>().is_err());
     }
 

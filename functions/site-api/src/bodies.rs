@@ -149,10 +149,39 @@ pub struct VideoBody {
     id: String,
     title: String,
     status: &'static str,
-    reasons: Vec<String>,
+    /// Why it was rejected: a stable code and a message each.
+    reasons: Vec<ReasonBody>,
+    /// What moderation found, once it has judged the upload.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    found: Option<FoundBody>,
     /// Only once the video is approved.
     #[serde(skip_serializing_if = "Option::is_none")]
     playback_url: Option<String>,
+}
+
+/// A reason a video was rejected.
+#[derive(Debug, Serialize)]
+pub struct ReasonBody {
+    code: String,
+    message: String,
+}
+
+/// What moderation found in an upload; what could not be read is left out.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FoundBody {
+    size: u64,
+    sha256: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    container: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duration_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    codec: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    width: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    height: Option<u32>,
 }
 
 impl From<VideoView> for VideoBody {
@@ -161,7 +190,23 @@ impl From<VideoView> for VideoBody {
             id: v.id.to_string(),
             title: v.title,
             status: v.status.as_str(),
-            reasons: v.reasons,
+            reasons: v
+                .reasons
+                .into_iter()
+                .map(|r| ReasonBody {
+                    code: r.code,
+                    message: r.message,
+                })
+                .collect(),
+            found: v.found.map(|f| FoundBody {
+                size: f.size,
+                sha256: f.sha256,
+                container: f.container.map(|c| c.as_str()),
+                duration_ms: f.duration_ms,
+                codec: f.codec,
+                width: f.width,
+                height: f.height,
+            }),
             playback_url: v.playback_url,
         }
     }
@@ -194,9 +239,10 @@ impl From<LatestReport> for LatestReportBody {
 #[cfg(test)]
 mod tests {
     use rightnow_domain::comment::{CommentId, Cursor};
+    use rightnow_domain::container::Container;
     use rightnow_domain::page::Slug;
     use rightnow_domain::report::ReportPointer;
-    use rightnow_domain::video::{VideoId, VideoStatus};
+    use rightnow_domain::video::{Found, ReasonNote, VideoId, VideoStatus};
     use time::macros::{date, datetime};
     use ulid::Ulid;
 
@@ -269,7 +315,19 @@ mod tests {
                 id: video_id(),
                 title: "Cat".into(),
                 status: VideoStatus::Rejected,
-                reasons: vec!["not a video".into()],
+                reasons: vec![ReasonNote {
+                    code: "not_a_video".into(),
+                    message: "the file is not an MP4 or QuickTime video: no ftyp box".into(),
+                }],
+                found: Some(Found {
+                    size: 21,
+                    sha256: "ab".repeat(32),
+                    container: None,
+                    duration_ms: None,
+                    codec: None,
+                    width: None,
+                    height: None,
+                }),
                 playback_url: None,
             })
         );
@@ -280,6 +338,15 @@ mod tests {
                 title: "Cat".into(),
                 status: VideoStatus::Approved,
                 reasons: vec![],
+                found: Some(Found {
+                    size: 34947,
+                    sha256: "cd".repeat(32),
+                    container: Some(Container::Mp4),
+                    duration_ms: Some(2000),
+                    codec: Some("avc1".into()),
+                    width: Some(320),
+                    height: Some(240),
+                }),
                 playback_url: Some("https://media.example/videos/x?X-Amz-Signature=abc".into()),
             })
         );

@@ -4,10 +4,11 @@
 //! shapes (`tests/snapshots/`) pin each kind as DynamoDB holds it.
 
 use rightnow_domain::comment::{Comment, CommentId};
+use rightnow_domain::container::Container;
 use rightnow_domain::page::Slug;
 use rightnow_domain::ports::PortError;
 use rightnow_domain::report::ReportPointer;
-use rightnow_domain::video::{Video, VideoId, VideoStatus, VideoType};
+use rightnow_domain::video::{Found, ReasonNote, Video, VideoId, VideoStatus, VideoType};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
@@ -119,6 +120,8 @@ impl CommentItem {
 
 /// `VIDEO#<id>` / `VIDEO`: a video's record. Indexed by status on GSI1
 /// (`VIDEOS#<status>` / creation time), so the index key moves with it.
+/// While `processing`, `uploadEtag` names the upload being inspected and
+/// `leaseUntil` (epoch seconds) when another worker may take it over.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VideoItem {
@@ -132,14 +135,92 @@ pub struct VideoItem {
     size: u64,
     status: String,
     #[serde(default)]
-    reasons: Vec<String>,
+    reasons: Vec<ReasonItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    found: Option<FoundItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    upload_etag: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lease_until: Option<i64>,
     #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
+}
+
+/// A reason a video was rejected, as stored in its record.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReasonItem {
+    code: String,
+    message: String,
+}
+
+/// What moderation found in an upload, as stored in its record.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FoundItem {
+    size: u64,
+    sha256: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    container: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    duration_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    codec: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    height: Option<u32>,
+}
+
+impl ReasonItem {
+    pub fn from_domain(r: &ReasonNote) -> Self {
+        Self {
+            code: r.code.clone(),
+            message: r.message.clone(),
+        }
+    }
+}
+
+impl FoundItem {
+    pub fn from_domain(f: &Found) -> Self {
+        Self {
+            size: f.size,
+            sha256: f.sha256.clone(),
+            container: f.container.map(|c| c.as_str().to_owned()),
+            duration_ms: f.duration_ms,
+            codec: f.codec.clone(),
+            width: f.width,
+            height: f.height,
+        }
+    }
+
+    fn into_domain(
+        self,
+        bad: impl Fn(&dyn std::fmt::Display) -> PortError,
+    ) -> Result<Found, PortError> {
+        let container = match self.container {
+            Some(c) => {
+                Some(Container::from_name(&c).ok_or_else(|| bad(&format!("container {c:?}")))?)
+            }
+            None => None,
+        };
+        Ok(Found {
+            size: self.size,
+            sha256: self.sha256,
+            container,
+            duration_ms: self.duration_ms,
+            codec: self.codec,
+            width: self.width,
+            height: self.height,
+        })
+    }
 }
 
 impl VideoItem {
     pub const STATUS: &'static str = "status";
     pub const REASONS: &'static str = "reasons";
+    pub const FOUND: &'static str = "found";
+    pub const UPLOAD_ETAG: &'static str = "uploadEtag";
+    pub const LEASE_UNTIL: &'static str = "leaseUntil";
     pub const GSI1PK: &'static str = "gsi1pk";
 
     pub fn key(id: VideoId) -> Item {
@@ -162,23 +243,48 @@ impl VideoItem {
             content_type: v.content_type.mime().into(),
             size: v.size,
             status: v.status.to_string(),
-            reasons: v.reasons.clone(),
+            reasons: v.reasons.iter().map(ReasonItem::from_domain).collect(),
+            found: v.found.as_ref().map(FoundItem::from_domain),
+            upload_etag: v.upload_etag.clone(),
+            lease_until: None,
             created_at: v.created_at,
         }
     }
 
     pub fn into_domain(self) -> Result<Video, PortError> {
-        let bad = |what: &dyn std::fmt::Display| corrupt("video", &self.pk, what);
+        let pk = self.pk.clone();
+        let bad = |what: &dyn std::fmt::Display| corrupt("video", &pk, what);
         Ok(Video {
             id: self.id.parse::<VideoId>().map_err(|e| bad(&e))?,
             content_type: VideoType::from_mime(&self.content_type)
                 .ok_or_else(|| bad(&format!("content type {:?}", self.content_type)))?,
             status: self.status.parse().map_err(|e| bad(&e))?,
+            found: self.found.map(|f| f.into_domain(bad)).transpose()?,
             title: self.title,
             size: self.size,
-            reasons: self.reasons,
+            reasons: self
+                .reasons
+                .into_iter()
+                .map(|r| ReasonNote {
+                    code: r.code,
+                    message: r.message,
+                })
+                .collect(),
+            upload_etag: self.upload_etag,
             created_at: self.created_at,
         })
+    }
+}
+
+/// `BLOCKED#<sha256>` / `HASH`: a file known to be harmful, by the SHA-256
+/// of its bytes, put there by an operator (README: "Moderation").
+/// Its key is all it holds; an operator may add a note attribute.
+#[derive(Debug)]
+pub struct BlockedHashItem;
+
+impl BlockedHashItem {
+    pub fn key(sha256: &str) -> Item {
+        key(format!("BLOCKED#{sha256}"), "HASH")
     }
 }
 

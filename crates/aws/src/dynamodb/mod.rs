@@ -9,6 +9,7 @@
 //! | comment             | `PAGE#<slug>`    | `COMMENT#<ulid>`  |                          |
 //! | day's page activity | `DAY#<date>`     | `PAGE#<slug>`     |                          |
 //! | video               | `VIDEO#<id>`     | `VIDEO`           | `VIDEOS#<status>` / time |
+//! | known-bad file      | `BLOCKED#<sha256>` | `HASH`          |                          |
 //! | latest report       | `REPORT`         | `LATEST`          |                          |
 //!
 //! Access patterns, none a Scan; each write all-or-nothing:
@@ -22,9 +23,13 @@
 //! - list comments: Query `pk = PAGE#<slug>`, `begins_with(sk, COMMENT#)`,
 //!   descending (ULIDs sort by time), resumed after the cursor's key, beside
 //!   a GetItem of the page (is it known?), both at once.
-//! - video ([`videos`]): conditional Put (never overwrite), GetItem; a
-//!   status change is one UpdateItem on condition of the current status,
-//!   moving the GSI key with it; by status: Query GSI1.
+//! - video ([`videos`]): conditional Put (never overwrite), GetItem. A
+//!   claim is one UpdateItem on condition that the video awaits its upload
+//!   or its lease expired (on failure, a consistent GetItem says why); a
+//!   verdict one UpdateItem on condition that it is still `processing` the
+//!   same upload; each moves the GSI key with the status. By status: Query
+//!   GSI1. 1 WCU each (an item under 1 KB).
+//! - known-bad files ([`videos`]): GetItem `BLOCKED#<sha256>/HASH`.
 //! - report ([`reports`]): GetItem `REPORT/LATEST`; Put to move it.
 
 mod comments;

@@ -1,14 +1,19 @@
 //! [`VideoStore`]: a video's record, created once and moved from status to
-//! status by conditional writes.
+//! status by conditional writes; [`HashBlocklist`]: known-bad digests.
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::AttributeValue;
-use rightnow_domain::ports::{PortResult, VideoStore};
-use rightnow_domain::video::{Video, VideoId, VideoStatus};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use rightnow_domain::ports::{Claim, HashBlocklist, PortResult, VideoStore};
+use rightnow_domain::video::{Verdict, Video, VideoId, VideoStatus};
+use time::OffsetDateTime;
 
-use super::items::{VideoItem, from_item, to_item};
+use super::items::{BlockedHashItem, FoundItem, ReasonItem, VideoItem, from_item, to_item};
 use super::{AppTable, port_err, s};
+
+fn n(v: i64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
 
 #[async_trait]
 impl VideoStore for AppTable {
@@ -25,43 +30,100 @@ impl VideoStore for AppTable {
     }
 
     async fn get(&self, id: VideoId) -> PortResult<Option<Video>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(VideoItem::key(id)))
-            .send()
-            .await
-            .map_err(port_err)?;
-        out.item
-            .map(|item| from_item::<VideoItem>("video", item)?.into_domain())
-            .transpose()
+        self.read(id, false).await
     }
 
-    async fn transition(
+    async fn claim(
         &self,
         id: VideoId,
-        from: VideoStatus,
-        to: VideoStatus,
-        reasons: &[String],
-    ) -> PortResult<bool> {
+        etag: &str,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+    ) -> PortResult<Claim> {
+        let processing = VideoStatus::Processing;
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(VideoItem::key(id)))
-            .update_expression("SET #s = :to, #r = :reasons, #g = :partition")
-            .condition_expression("#s = :from")
+            .update_expression("SET #s = :processing, #g = :partition, #e = :etag, #l = :until")
+            .condition_expression(
+                "#s = :awaiting OR (#s = :processing AND (attribute_not_exists(#l) OR #l < :now))",
+            )
             .expression_attribute_names("#s", VideoItem::STATUS)
-            .expression_attribute_names("#r", VideoItem::REASONS)
             .expression_attribute_names("#g", VideoItem::GSI1PK)
-            .expression_attribute_values(":from", s(from.as_str()))
-            .expression_attribute_values(":to", s(to.as_str()))
+            .expression_attribute_names("#e", VideoItem::UPLOAD_ETAG)
+            .expression_attribute_names("#l", VideoItem::LEASE_UNTIL)
+            .expression_attribute_values(":awaiting", s(VideoStatus::AwaitingUpload.as_str()))
+            .expression_attribute_values(":processing", s(processing.as_str()))
+            .expression_attribute_values(":partition", s(VideoItem::status_partition(processing)))
+            .expression_attribute_values(":etag", s(etag))
+            .expression_attribute_values(":until", n(lease_until.unix_timestamp()))
+            .expression_attribute_values(":now", n(now.unix_timestamp()))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(out) => {
+                let item = out.attributes.unwrap_or_default();
+                Ok(Claim::Claimed(
+                    from_item::<VideoItem>("video", item)?.into_domain()?,
+                ))
+            }
+            Err(e) => match e.as_service_error() {
+                // Why it failed is in the record: read it, strongly
+                // consistent, as the condition saw it.
+                Some(UpdateItemError::ConditionalCheckFailedException(_)) => {
+                    Ok(match self.read(id, true).await? {
+                        None => Claim::Missing,
+                        Some(v) if v.status == processing => Claim::Held(v),
+                        Some(v) => Claim::Settled(v),
+                    })
+                }
+                _ => Err(port_err(e)),
+            },
+        }
+    }
+
+    async fn settle(&self, id: VideoId, etag: &str, verdict: &Verdict) -> PortResult<bool> {
+        let reasons: Vec<ReasonItem> = verdict
+            .reasons
+            .iter()
+            .map(ReasonItem::from_domain)
+            .collect();
+        let found = FoundItem::from_domain(&verdict.found);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(VideoItem::key(id)))
+            .update_expression(
+                "SET #s = :to, #g = :partition, #r = :reasons, #f = :found REMOVE #l",
+            )
+            .condition_expression("#s = :processing AND #e = :etag")
+            .expression_attribute_names("#s", VideoItem::STATUS)
+            .expression_attribute_names("#g", VideoItem::GSI1PK)
+            .expression_attribute_names("#r", VideoItem::REASONS)
+            .expression_attribute_names("#f", VideoItem::FOUND)
+            .expression_attribute_names("#e", VideoItem::UPLOAD_ETAG)
+            .expression_attribute_names("#l", VideoItem::LEASE_UNTIL)
+            .expression_attribute_values(":to", s(verdict.status.as_str()))
+            .expression_attribute_values(
+                ":partition",
+                s(VideoItem::status_partition(verdict.status)),
+            )
+            .expression_attribute_values(":processing", s(VideoStatus::Processing.as_str()))
+            .expression_attribute_values(":etag", s(etag))
             .expression_attribute_values(
                 ":reasons",
-                AttributeValue::L(reasons.iter().map(|r| s(r.as_str())).collect()),
+                serde_dynamo::to_attribute_value(reasons)
+                    .map_err(rightnow_domain::ports::PortError::new)?,
             )
-            .expression_attribute_values(":partition", s(VideoItem::status_partition(to)))
+            .expression_attribute_values(
+                ":found",
+                serde_dynamo::to_attribute_value(found)
+                    .map_err(rightnow_domain::ports::PortError::new)?,
+            )
             .send()
             .await;
         match result {
@@ -71,5 +133,38 @@ impl VideoStore for AppTable {
                 _ => Err(port_err(e)),
             },
         }
+    }
+}
+
+impl AppTable {
+    async fn read(&self, id: VideoId, consistent: bool) -> PortResult<Option<Video>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(VideoItem::key(id)))
+            .consistent_read(consistent)
+            .send()
+            .await
+            .map_err(port_err)?;
+        out.item
+            .map(|item| from_item::<VideoItem>("video", item)?.into_domain())
+            .transpose()
+    }
+}
+
+#[async_trait]
+impl HashBlocklist for AppTable {
+    async fn is_blocked(&self, sha256: &str) -> PortResult<bool> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(BlockedHashItem::key(sha256)))
+            .projection_expression("pk")
+            .send()
+            .await
+            .map_err(port_err)?;
+        Ok(out.item.is_some())
     }
 }

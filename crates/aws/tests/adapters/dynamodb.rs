@@ -5,10 +5,11 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use rightnow_aws::dynamodb::AppTable;
 use rightnow_domain::comment::{Comment, CommentId};
+use rightnow_domain::container::Container;
 use rightnow_domain::page::Slug;
 use rightnow_domain::ports::*;
 use rightnow_domain::report::ReportPointer;
-use rightnow_domain::video::{Video, VideoId, VideoStatus, VideoType};
+use rightnow_domain::video::{Found, ReasonNote, Verdict, Video, VideoId, VideoStatus, VideoType};
 use time::OffsetDateTime;
 use time::macros::{date, datetime};
 use ulid::Ulid;
@@ -118,9 +119,36 @@ async fn every_item_kind_keeps_its_golden_shape() {
         size: 42,
         status: VideoStatus::AwaitingUpload,
         reasons: vec![],
+        found: None,
+        upload_etag: None,
         created_at: at,
     };
     t.create(&video).await.unwrap();
+    // A video with its verdict: reasons and what was found.
+    let judged = Video {
+        id: VideoId(Ulid::from_parts(1_795_000_000_000, 3)),
+        ..video.clone()
+    };
+    t.create(&judged).await.unwrap();
+    let etag = "9b2cf535f27731c974343645a3985328";
+    t.claim(judged.id, etag, at, at).await.unwrap();
+    let verdict = Verdict {
+        status: VideoStatus::Rejected,
+        reasons: vec![ReasonNote {
+            code: "too_long".into(),
+            message: "660 s long, over the 600 s allowed".into(),
+        }],
+        found: Found {
+            size: 42,
+            sha256: "ab".repeat(32),
+            container: Some(Container::Mp4),
+            duration_ms: Some(660_000),
+            codec: Some("avc1".into()),
+            width: Some(32),
+            height: Some(32),
+        },
+    };
+    assert!(t.settle(judged.id, etag, &verdict).await.unwrap());
     t.set_latest_report(&ReportPointer {
         date: date!(2026 - 11 - 26),
         key: "reports/2026-11-26/report.json".into(),
@@ -134,6 +162,11 @@ async fn every_item_kind_keeps_its_golden_shape() {
         ("comment", "PAGE#home".into(), format!("COMMENT#{}", c.id)),
         ("day_activity", "DAY#2026-11-27".into(), "PAGE#home".into()),
         ("video", format!("VIDEO#{}", video.id), "VIDEO".into()),
+        (
+            "video_judged",
+            format!("VIDEO#{}", judged.id),
+            "VIDEO".into(),
+        ),
         ("latest_report", "REPORT".into(), "LATEST".into()),
     ] {
         let item = dynamodb_json(&raw_item(&t, &pk, &sk).await);
@@ -247,6 +280,8 @@ async fn videos_are_created_once_and_read_back() {
         size: 42,
         status: VideoStatus::AwaitingUpload,
         reasons: vec![],
+        found: None,
+        upload_etag: None,
         created_at: datetime!(2026-11-27 10:00 UTC),
     };
     t.create(&video).await.unwrap();
@@ -258,10 +293,11 @@ async fn videos_are_created_once_and_read_back() {
     assert_eq!(t.get(VideoId(Ulid::new())).await.unwrap(), None);
 }
 
-/// A status moves only from the status the caller saw, and the status
-/// index moves with it.
+/// A claim takes a video into `processing` once, under a lease that only
+/// an expired one gives way to; a verdict is recorded only by the claim's
+/// holder; the status index follows each move.
 #[tokio::test]
-async fn a_video_moves_status_once_and_its_index_follows() {
+async fn a_video_is_claimed_once_leased_and_settled_by_its_holder() {
     let t = table().await;
     let video = Video {
         id: VideoId(Ulid::new()),
@@ -270,28 +306,82 @@ async fn a_video_moves_status_once_and_its_index_follows() {
         size: 42,
         status: VideoStatus::AwaitingUpload,
         reasons: vec![],
+        found: None,
+        upload_etag: None,
         created_at: datetime!(2026-11-27 10:00 UTC),
     };
     t.create(&video).await.unwrap();
-    let reasons = vec!["not a video".to_owned()];
-    let (from, to) = (VideoStatus::AwaitingUpload, VideoStatus::Rejected);
+    let now = datetime!(2026-11-27 10:01 UTC);
+    let lease = time::Duration::seconds(90);
 
-    assert!(t.transition(video.id, from, to, &reasons).await.unwrap());
-    assert!(
-        !t.transition(video.id, from, VideoStatus::Approved, &[])
+    // GIVEN a first claim
+    let Claim::Claimed(claimed) = t.claim(video.id, "e1", now, now + lease).await.unwrap() else {
+        panic!("the first claim wins")
+    };
+    assert_eq!(claimed.status, VideoStatus::Processing);
+    assert_eq!(claimed.upload_etag.as_deref(), Some("e1"));
+    // THEN a second one while the lease holds is refused, changing nothing
+    assert!(matches!(
+        t.claim(video.id, "e1", now + time::Duration::seconds(89), now)
             .await
             .unwrap(),
-        "a second decision on the old status moves nothing"
-    );
+        Claim::Held(_)
+    ));
+    assert!(matches!(
+        t.claim(VideoId(Ulid::new()), "e1", now, now).await.unwrap(),
+        Claim::Missing
+    ));
+    // AND one after it expired takes it over, for its own upload
+    let later = now + time::Duration::seconds(91);
+    assert!(matches!(
+        t.claim(video.id, "e2", later, later + lease).await.unwrap(),
+        Claim::Claimed(v) if v.upload_etag.as_deref() == Some("e2")
+    ));
+
+    let verdict = Verdict {
+        status: VideoStatus::Rejected,
+        reasons: vec![ReasonNote {
+            code: "no_video_track".into(),
+            message: "the file has no video track".into(),
+        }],
+        found: Found {
+            size: 42,
+            sha256: "ab".repeat(32),
+            container: Some(Container::QuickTime),
+            duration_ms: Some(2023),
+            codec: None,
+            width: None,
+            height: None,
+        },
+    };
     assert!(
-        !t.transition(VideoId(Ulid::new()), from, to, &[])
-            .await
-            .unwrap(),
-        "an unknown video moves nothing"
+        !t.settle(video.id, "e1", &verdict).await.unwrap(),
+        "the worker that lost its lease records nothing"
     );
+    assert!(t.settle(video.id, "e2", &verdict).await.unwrap());
+    assert!(
+        !t.settle(video.id, "e2", &verdict).await.unwrap(),
+        "a verdict is recorded once"
+    );
+    assert!(matches!(
+        t.claim(video.id, "e3", later, later + lease).await.unwrap(),
+        Claim::Settled(v) if v.status == VideoStatus::Rejected
+    ));
 
     let stored = t.get(video.id).await.unwrap().unwrap();
-    assert_eq!((stored.status, stored.reasons), (to, reasons));
+    assert_eq!(
+        (stored.status, &stored.reasons, stored.found.as_ref()),
+        (
+            VideoStatus::Rejected,
+            &verdict.reasons,
+            Some(&verdict.found)
+        )
+    );
+    let raw = raw_item(&t, &format!("VIDEO#{}", video.id), "VIDEO").await;
+    assert!(
+        !raw.contains_key("leaseUntil"),
+        "the lease ends with the verdict"
+    );
     let indexed = t
         .client()
         .query()
@@ -303,6 +393,25 @@ async fn a_video_moves_status_once_and_its_index_follows() {
         .await
         .unwrap();
     assert_eq!(indexed.count(), 1);
+}
+
+#[tokio::test]
+async fn a_hash_is_blocked_once_an_operator_lists_it() {
+    let t = table().await;
+    let sha = "cd".repeat(32);
+    assert!(!t.is_blocked(&sha).await.unwrap());
+    // What the README tells an operator to run, as an SDK call.
+    t.client()
+        .put_item()
+        .table_name(t.table())
+        .item("pk", AttributeValue::S(format!("BLOCKED#{sha}")))
+        .item("sk", AttributeValue::S("HASH".into()))
+        .item("note", AttributeValue::S("reported 2026-11-30".into()))
+        .send()
+        .await
+        .unwrap();
+    assert!(t.is_blocked(&sha).await.unwrap());
+    assert!(!t.is_blocked(&"ef".repeat(32)).await.unwrap());
 }
 
 #[tokio::test]

@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use rightnow_aws::objects::BucketObjects;
 use rightnow_aws::s3::BucketUrls;
-use rightnow_domain::ports::{DownloadUrls, ObjectRanges, UploadUrls};
+use rightnow_domain::ports::{
+    DownloadUrls, Moved, ObjectDigests, ObjectRanges, StoredObjects, UploadUrls,
+};
 use rightnow_domain::video::VideoType;
 use rightnow_infra::resources;
 
@@ -111,4 +113,94 @@ async fn ranged_reads_return_the_bytes_asked_for_and_no_more() {
     assert!(read(5000, 16).await.unwrap().is_empty(), "past the end");
     assert!(read(0, 0).await.unwrap().is_empty());
     assert!(objects.read_range("uploads/none", 0, 16).await.is_err());
+}
+
+/// A fresh media bucket and its objects' adapter.
+async fn objects() -> (aws_sdk_s3::Client, String, BucketObjects) {
+    let (s3, urls) = bucket().await;
+    let name = urls.bucket().to_owned();
+    (s3.clone(), name.clone(), BucketObjects::new(s3, name))
+}
+
+async fn put(s3: &aws_sdk_s3::Client, bucket: &str, key: &str, data: Vec<u8>) -> String {
+    let out = s3
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(data.into())
+        .send()
+        .await
+        .unwrap();
+    out.e_tag().unwrap().trim_matches('"').to_owned()
+}
+
+/// A move happens only for the version inspected: a replaced upload is
+/// not moved, and a gone one is not an error.
+#[tokio::test]
+async fn objects_move_only_as_the_version_that_was_inspected() {
+    let (s3, bucket, objects) = objects().await;
+    let first = put(&s3, &bucket, "uploads/a", vec![1; 100]).await;
+    let v = objects.version("uploads/a").await.unwrap().unwrap();
+    assert_eq!((v.size, v.etag.as_str()), (100, first.as_str()));
+    assert_eq!(objects.version("uploads/none").await.unwrap(), None);
+
+    // GIVEN the upload was replaced after it was inspected
+    let second = put(&s3, &bucket, "uploads/a", vec![2; 50]).await;
+    assert_ne!(first, second);
+    // THEN moving the inspected version moves nothing
+    assert_eq!(
+        objects
+            .move_version("uploads/a", &first, "videos/a.mp4")
+            .await
+            .unwrap(),
+        Moved::NotThatVersion
+    );
+    assert_eq!(objects.version("videos/a.mp4").await.unwrap(), None);
+    // AND moving the current one copies it, then deletes the upload
+    assert_eq!(
+        objects
+            .move_version("uploads/a", &second, "videos/a.mp4")
+            .await
+            .unwrap(),
+        Moved::Moved
+    );
+    assert_eq!(objects.version("uploads/a").await.unwrap(), None);
+    assert_eq!(
+        objects.version("videos/a.mp4").await.unwrap().unwrap().size,
+        50
+    );
+    // AND a move of what is gone is a no-op
+    assert_eq!(
+        objects
+            .move_version("uploads/a", &second, "videos/a.mp4")
+            .await
+            .unwrap(),
+        Moved::NotThatVersion
+    );
+}
+
+/// The digest is the SHA-256 of every byte (the standard test vectors,
+/// streamed over a 1 MB object), only of the version asked for.
+#[tokio::test]
+async fn the_digest_is_the_sha256_of_the_version_asked_for() {
+    let (s3, bucket, objects) = objects().await;
+    let abc = put(&s3, &bucket, "uploads/abc", b"abc".to_vec()).await;
+    assert_eq!(
+        objects.sha256("uploads/abc", &abc).await.unwrap(),
+        Some((
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad".into(),
+            3
+        ))
+    );
+    // A million "a"s: the stream arrives in many chunks.
+    let million = put(&s3, &bucket, "uploads/m", vec![b'a'; 1_000_000]).await;
+    assert_eq!(
+        objects.sha256("uploads/m", &million).await.unwrap(),
+        Some((
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0".into(),
+            1_000_000
+        ))
+    );
+    assert_eq!(objects.sha256("uploads/abc", "stale").await.unwrap(), None);
+    assert_eq!(objects.sha256("uploads/none", &abc).await.unwrap(), None);
 }

@@ -2,7 +2,9 @@
 //! level without the media.
 
 use super::boxes::{FourCc, TopBox, WalkError, top_level_boxes};
+use super::fragments::FragmentError;
 use crate::ports::ObjectRanges;
+use crate::video::VideoType;
 
 /// The containers the site accepts, told apart by what the file says it
 /// is (its `ftyp` brands), never by its name or its declared type.
@@ -21,6 +23,37 @@ const MP4_BRANDS: [FourCc; 14] = [
 ];
 
 impl Container {
+    /// The container a declared type promises.
+    pub fn declared(t: VideoType) -> Self {
+        match t {
+            VideoType::Mp4 => Container::Mp4,
+            VideoType::QuickTime => Container::QuickTime,
+        }
+    }
+
+    /// Its name, as a person reads it: `MP4`, `QuickTime`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Container::Mp4 => "MP4",
+            Container::QuickTime => "QuickTime",
+        }
+    }
+
+    /// Its name as stored and sent: `mp4`, `quicktime`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Container::Mp4 => "mp4",
+            Container::QuickTime => "quicktime",
+        }
+    }
+
+    /// The container named `raw` (see [`Container::as_str`]).
+    pub fn from_name(raw: &str) -> Option<Self> {
+        [Container::Mp4, Container::QuickTime]
+            .into_iter()
+            .find(|c| c.as_str() == raw)
+    }
+
     /// What an `ftyp` box's content (major brand, minor version, then
     /// compatible brands) says the file is; `None` for anything else
     /// (3GPP, HEIF, Matroska never has one).
@@ -46,6 +79,9 @@ pub struct IndexLimits {
     pub max_ftyp_bytes: u64,
     /// The largest `moov` read: a real index is a small part of its video.
     pub max_moov_bytes: u64,
+    /// The most bytes of `moof` boxes read, all of them together, to find
+    /// the duration of a fragmented file whose `moov` does not say it.
+    pub max_fragment_index_bytes: u64,
 }
 
 /// What the top level of a video says, and its index, read without the
@@ -77,6 +113,12 @@ pub enum IndexError {
     /// No `moov`: no index of tracks.
     #[error("no moov box: the file has no index of its tracks")]
     NoIndex,
+    /// mp4parse refused the `moov`.
+    #[error("the index (moov) is malformed: {0}")]
+    Unparsable(String),
+    /// A fragment's index (`moof`) is malformed.
+    #[error("a fragment index (moof) is malformed: {0}")]
+    Fragment(#[from] FragmentError),
     /// A box larger than its cap.
     #[error("the {kind} box is {len} bytes, over the {max} this site reads")]
     TooLarge {
@@ -121,7 +163,7 @@ pub async fn read_index(
 }
 
 /// Box `b`'s bytes from `skip` (0: with its header), if it is within `max`.
-async fn read_box(
+pub(super) async fn read_box(
     object: &dyn ObjectRanges,
     key: &str,
     b: &TopBox,
@@ -167,6 +209,7 @@ mod tests {
         max_boxes: 64,
         max_ftyp_bytes: 4096,
         max_moov_bytes: 1 << 20,
+        max_fragment_index_bytes: 1 << 20,
     };
 
     #[test]

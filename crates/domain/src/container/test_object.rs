@@ -53,3 +53,23 @@ pub(super) fn large(kind: &[u8; 4], content: usize) -> Vec<u8> {
     b.resize(16 + content, 0xcd);
     b
 }
+
+/// A box of `kind` around `content`.
+pub(super) fn wrap(kind: &[u8; 4], content: &[u8]) -> Vec<u8> {
+    let mut b = u32::try_from(8 + content.len())
+        .unwrap()
+        .to_be_bytes()
+        .to_vec();
+    b.extend_from_slice(kind);
+    b.extend_from_slice(content);
+    b
+}
+
+/// A full box of `kind`: version 0, `flags`, then `fields`.
+pub(super) fn full(kind: &[u8; 4], flags: u32, fields: &[u32]) -> Vec<u8> {
+    let content: Vec<u8> = std::iter::once(flags)
+        .chain(fields.iter().copied())
+        .flat_map(u32::to_be_bytes)
+        .collect();
+    wrap(kind, &content)
+}

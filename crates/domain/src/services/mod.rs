@@ -3,6 +3,7 @@
 
 mod comments;
 mod ids;
+pub mod moderation;
 mod pages;
 mod reports;
 mod videos;

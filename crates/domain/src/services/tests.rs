@@ -7,13 +7,15 @@ use std::sync::atomic::Ordering;
 use time::macros::{date, datetime};
 
 use super::*;
+use crate::clock::Clock;
 use crate::comment::NewComment;
+use crate::container::Container;
 use crate::events::DomainEvent;
 use crate::fakes::{FakeSigner, FixedClock, InMemoryStore, RecordingPublisher};
 use crate::page::Slug;
-use crate::ports::VideoStore;
+use crate::ports::{Claim, VideoStore};
 use crate::report::ReportPointer;
-use crate::video::{NewVideo, VideoStatus};
+use crate::video::{Found, NewVideo, Verdict, VideoStatus};
 use crate::{DomainError, Resource};
 
 struct World {
@@ -239,23 +241,31 @@ async fn an_approved_video_has_a_playback_url_and_unknown_ids_are_not_found() {
         })
         .await
         .unwrap();
-    // What video-moderation does, through the port it will use.
-    let moved = w
-        .store
-        .transition(
-            ticket.id,
-            VideoStatus::AwaitingUpload,
-            VideoStatus::Approved,
-            &[],
-        )
-        .await
-        .unwrap();
-    assert!(moved);
+    // What video-moderation does, through the ports it uses.
+    let now = w.clock.now();
+    let claim = w.store.claim(ticket.id, "e1", now, now).await.unwrap();
+    assert!(matches!(claim, Claim::Claimed(_)));
+    let verdict = Verdict {
+        status: VideoStatus::Approved,
+        reasons: vec![],
+        found: Found {
+            size: 10,
+            sha256: "00".repeat(32),
+            container: Some(Container::Mp4),
+            duration_ms: Some(2000),
+            codec: Some("avc1".into()),
+            width: Some(320),
+            height: Some(240),
+        },
+    };
+    assert!(w.store.settle(ticket.id, "e1", &verdict).await.unwrap());
     let view = w.videos.status(&ticket.id.to_string()).await.unwrap();
+    assert_eq!(view.status, VideoStatus::Approved);
+    assert_eq!(view.found, Some(verdict.found));
     assert!(
         view.playback_url
             .unwrap()
-            .contains(&format!("videos/{}", ticket.id))
+            .contains(&format!("videos/{}.mp4", ticket.id))
     );
 
     for unknown in ["01jdzzzzzzzzzzzzzzzzzzzzzz", "not-an-id"] {

@@ -61,6 +61,8 @@ impl Videos {
             size: valid.size,
             status: VideoStatus::AwaitingUpload,
             reasons: Vec::new(),
+            found: None,
+            upload_etag: None,
             created_at: now,
         };
         self.store.create(&video).await?;
@@ -81,7 +83,7 @@ impl Videos {
         let playback_url = match video.status {
             VideoStatus::Approved => Some(
                 self.downloads
-                    .presign_get(&id.approved_key(), Self::PLAYBACK_TTL)
+                    .presign_get(&id.approved_key(video.content_type), Self::PLAYBACK_TTL)
                     .await?,
             ),
             _ => None,
@@ -91,6 +93,7 @@ impl Videos {
             title: video.title,
             status: video.status,
             reasons: video.reasons,
+            found: video.found,
             playback_url,
         })
     }
