@@ -70,7 +70,8 @@ fn the_readmes_gaps_are_the_ones_the_tests_pin() {
     let pinned: Vec<usize> = tests
         .lines()
         .filter_map(|l| {
-            let rest = l.trim().strip_prefix("fn gap_")?;
+            let l = l.trim();
+            let rest = l.strip_prefix("async ").unwrap_or(l).strip_prefix("fn gap_")?;
             rest.split('_').next()?.parse().ok()
         })
         .collect();

@@ -7,6 +7,7 @@ mod api;
 mod bad_inputs;
 mod journeys;
 mod ministack_gaps;
+mod moderation;
 mod routes;
 
 use std::sync::OnceLock;

@@ -51,3 +51,138 @@ fn gap_2_codedeploy_resources_are_refused() {
         "MiniStack now deploys DeploymentPreference: drop template::drop_deployment_preferences\n{text}"
     );
 }
+
+/// README gap 3: a function invoked by an EventBridge rule gets no retries
+/// and no on-failure destination (nor are the rule target's retry policy
+/// and dead-letter queue used); an asynchronous invoke does get both, but
+/// only from an EventInvokeConfig on `$LATEST`, not from the one SAM puts
+/// on the `live` alias. video-moderation's exactly-once is shown by
+/// redelivering events itself (tests/e2e/moderation.rs).
+#[tokio::test]
+async fn gap_3_rule_invoked_functions_get_no_retries_or_failure_destination() {
+    use std::time::Duration;
+
+    use aws_sdk_lambda::primitives::Blob;
+    use aws_sdk_lambda::types::InvocationType;
+    use rightnow_domain::ports::{Claim, VideoStore};
+
+    use crate::moderation::{fixture, put, register, s3_event};
+
+    let sdk = crate::sdk().await;
+    let stack = crate::stack();
+    let queue = stack.output("ModerationFailuresQueueUrl").unwrap();
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    // Messages in the failures queue about `key`, waiting up to `wait`.
+    let failures_about = |key: String, wait: Duration| {
+        let sqs = sqs.clone();
+        async move {
+            let start = std::time::Instant::now();
+            loop {
+                let got = sqs
+                    .receive_message()
+                    .queue_url(queue)
+                    .max_number_of_messages(10)
+                    .wait_time_seconds(1)
+                    .send()
+                    .await
+                    .unwrap();
+                let n = got
+                    .messages()
+                    .iter()
+                    .filter(|m| m.body().unwrap_or_default().contains(&key))
+                    .count();
+                if n > 0 || start.elapsed() > wait {
+                    return n;
+                }
+            }
+        }
+    };
+
+    // GIVEN a video another invocation holds (a lease of an hour), so its
+    // moderation fails with VideoBusy every time
+    let bytes = fixture("h264.mp4");
+    let (id, url) = register("Busy", "video/mp4", bytes.len()).await;
+    let table = rightnow_aws::dynamodb::AppTable::new(
+        aws_sdk_dynamodb::Client::new(&sdk),
+        stack.output("AppTableName").unwrap(),
+    );
+    let now = time::OffsetDateTime::now_utc();
+    let held = table
+        .claim(
+            id.parse().unwrap(),
+            "held",
+            now,
+            now + time::Duration::hours(1),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(held, Claim::Claimed(_)));
+
+    // WHEN its upload arrives through S3 → default bus → rule → function
+    put(&url, "video/mp4", bytes.clone()).await;
+    let key = format!("uploads/{id}");
+    // THEN nothing reaches the on-failure destination (on AWS: after two
+    // retries, the event would)
+    assert_eq!(
+        failures_about(key.clone(), Duration::from_secs(12)).await,
+        0,
+        "MiniStack now retries rule-invoked functions and routes their failures: \
+         drop README gap 3 and show the template's retries and queues instead"
+    );
+
+    // AND the same event, invoked asynchronously by hand with an on-failure
+    // destination of $LATEST's, is retried and then lands there: the queue
+    // and the failure are real; the rule path (and SAM's config, which is
+    // on the `live` alias) is the gap
+    let function = stack.output("VideoModerationFunctionName").unwrap();
+    let lambda = aws_sdk_lambda::Client::new(&sdk);
+    let queue_arn = sqs
+        .get_queue_attributes()
+        .queue_url(queue)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes()
+        .and_then(|a| {
+            a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+                .cloned()
+        })
+        .unwrap();
+    lambda
+        .put_function_event_invoke_config()
+        .function_name(function)
+        .maximum_retry_attempts(1)
+        .destination_config(
+            aws_sdk_lambda::types::DestinationConfig::builder()
+                .on_failure(
+                    aws_sdk_lambda::types::OnFailure::builder()
+                        .destination(queue_arn)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let head = crate::moderation::head(&key).await;
+    lambda
+        .invoke()
+        .function_name(function)
+        .invocation_type(InvocationType::Event)
+        .payload(Blob::new(s3_event(&key, bytes.len(), &head).to_string()))
+        .send()
+        .await
+        .unwrap();
+    let routed = failures_about(key, Duration::from_secs(30)).await;
+    lambda
+        .delete_function_event_invoke_config()
+        .function_name(function)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        routed, 1,
+        "a direct async invoke's failure reaches the on-failure queue"
+    );
+}

@@ -103,6 +103,21 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// Every code a reason can have (the README lists each).
+    pub const CODES: [&'static str; 11] = [
+        "not_a_video",
+        "unreadable",
+        "container_mismatch",
+        "size_mismatch",
+        "too_large",
+        "no_video_track",
+        "too_long",
+        "resolution_too_high",
+        "codec_not_allowed",
+        "title_blocked",
+        "known_bad",
+    ];
+
     /// The stable code: `container_mismatch`, `size_mismatch`, ...
     pub fn code(&self) -> &'static str {
         match self {
@@ -399,6 +414,38 @@ mod tests {
             codes(&policy.judge(&v, &f)),
             ["too_large", "no_video_track", "too_long"]
         );
+    }
+
+    #[test]
+    fn every_reason_has_one_of_the_listed_codes() {
+        let one_of_each = [
+            Reason::NotAVideo { detail: "x".into() },
+            Reason::Unreadable { detail: "x".into() },
+            Reason::ContainerMismatch {
+                declared: VideoType::Mp4,
+                found: Container::QuickTime,
+            },
+            Reason::SizeMismatch {
+                declared: 1,
+                found: 2,
+            },
+            Reason::TooLarge { size: 2, max: 1 },
+            Reason::NoVideoTrack,
+            Reason::TooLong {
+                duration_ms: 2,
+                max_ms: 1,
+            },
+            Reason::ResolutionTooHigh {
+                width: 2,
+                height: 2,
+                max: (1, 1),
+            },
+            Reason::CodecNotAllowed { codec: "x".into() },
+            Reason::TitleBlocked,
+            Reason::KnownBad,
+        ];
+        let codes: Vec<&str> = one_of_each.iter().map(Reason::code).collect();
+        assert_eq!(codes, Reason::CODES);
     }
 
     #[test]
