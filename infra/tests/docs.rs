@@ -71,7 +71,10 @@ fn the_readmes_gaps_are_the_ones_the_tests_pin() {
         .lines()
         .filter_map(|l| {
             let l = l.trim();
-            let rest = l.strip_prefix("async ").unwrap_or(l).strip_prefix("fn gap_")?;
+            let rest = l
+                .strip_prefix("async ")
+                .unwrap_or(l)
+                .strip_prefix("fn gap_")?;
             rest.split('_').next()?.parse().ok()
         })
         .collect();

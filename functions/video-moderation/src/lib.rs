@@ -48,8 +48,10 @@ pub async fn handle(
     };
     match moderator.moderate(&upload).await {
         Ok(outcome) => {
-            log(&upload, &outcome);
-            Ok(Reply::from(outcome))
+            let why = explain(&outcome);
+            let reply = Reply::from(outcome);
+            log(&upload.key, &reply, why);
+            Ok(reply)
         }
         Err(e) => {
             tracing::error!(key = %upload.key, error = %e, "moderation failed; the event will be retried");
@@ -71,34 +73,30 @@ fn diagnostic(e: &ModerationError) -> Diagnostic {
     }
 }
 
-/// One line per outcome: the verdicts at info, what a redelivery, a race or
-/// a stray object caused at warn.
-fn log(upload: &Upload, outcome: &Outcome) {
-    let key = upload.key.as_str();
-    match outcome {
-        Outcome::Judged {
-            id,
-            status,
-            reasons,
-            moved_to,
-        } => tracing::info!(%key, video = %id, %status, ?reasons, ?moved_to, "judged"),
-        Outcome::Completed { id, moved_to } => {
-            tracing::warn!(%key, video = %id, %moved_to, "finished the move of an earlier delivery")
+/// What an outcome means, for the log line. Everything but a verdict is
+/// the answer to a redelivery, a race or a stray object.
+fn explain(outcome: &Outcome) -> Option<&'static str> {
+    Some(match outcome {
+        Outcome::Judged { .. } => return None,
+        Outcome::Completed { .. } => "finished the move of an earlier delivery",
+        Outcome::Gone => "no object any more (a redelivery): nothing to do",
+        Outcome::Superseded => "a newer upload replaced this one; its own event follows",
+        Outcome::Orphan { .. } => "an upload with no video record: quarantined",
+        Outcome::Reupload { .. } => {
+            "a second upload after the verdict: quarantined, the verdict stands"
         }
-        Outcome::Gone => tracing::warn!(%key, "no object any more (a redelivery); nothing to do"),
-        Outcome::Superseded => {
-            tracing::warn!(%key, "a newer upload replaced this one; its own event follows")
+        Outcome::LeaseLost { .. } => "another invocation took the video over",
+    })
+}
+
+/// One line per upload: a verdict at info, anything else at warn, with why.
+fn log(key: &str, r: &Reply, why: Option<&'static str>) {
+    let (outcome, video, status, moved_to) = (r.outcome, &r.video_id, r.status, &r.moved_to);
+    match why {
+        None => {
+            tracing::info!(%key, outcome, ?video, ?status, reasons = ?r.reasons, ?moved_to, "judged")
         }
-        Outcome::Orphan { moved_to } => {
-            tracing::warn!(%key, %moved_to, "an upload with no video record; quarantined")
-        }
-        Outcome::Reupload { id, moved_to } => tracing::warn!(
-            %key, video = %id, %moved_to,
-            "a second upload after the verdict; quarantined, the verdict stands"
-        ),
-        Outcome::LeaseLost { id } => {
-            tracing::warn!(%key, video = %id, "another invocation took the video over")
-        }
+        Some(why) => tracing::warn!(%key, outcome, ?video, ?moved_to, "{why}"),
     }
 }
 

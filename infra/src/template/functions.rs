@@ -157,7 +157,8 @@ pub struct StateMachine {
 pub enum EnvValue {
     /// A literal.
     Literal(String),
-    /// `!Ref Resource`: the resource's name.
+    /// `!Ref Resource`: the resource's name. (`!Ref Parameter` reads as
+    /// the parameter's default, a [`EnvValue::Literal`].)
     Ref(String),
     /// `!GetAtt Resource.Attribute`.
     GetAtt(String, String),
@@ -284,7 +285,15 @@ impl Template {
         for scope in [globals, props] {
             for (k, v) in mapping(scope.get("Environment").and_then(|e| e.get("Variables"))) {
                 env.retain(|(name, _)| name != k);
-                env.push((k.to_owned(), EnvValue::read(v)));
+                // A parameter's value is its default here (what `sam
+                // deploy` passes when nothing overrides it).
+                let value = match EnvValue::read(v) {
+                    EnvValue::Ref(r) if self.resource(&r).is_none() => self
+                        .parameter_default(&r)
+                        .map_or(EnvValue::Ref(r), EnvValue::Literal),
+                    other => other,
+                };
+                env.push((k.to_owned(), value));
             }
         }
         let architecture = prop("Architectures")
@@ -352,6 +361,7 @@ mod tests {
             r#"
 Parameters:
   Architecture: { Type: String, Default: arm64 }
+  Limit: { Type: Number, Default: 5 }
 Globals:
   Function:
     MemorySize: 128
@@ -369,6 +379,7 @@ Resources:
           TABLE_NAME: !Ref AppTable
           BUS_ARN: !GetAtt AppBus.Arn
           LONG: { "Fn::GetAtt": [AppBus, Name] }
+          LIMIT: !Ref Limit
       Events:
         Health: { Type: HttpApi, Properties: { Method: get, Path: /api/health } }
   Job:
@@ -412,6 +423,7 @@ Resources:
                     "LONG".into(),
                     EnvValue::GetAtt("AppBus".into(), "Name".into())
                 ),
+                ("LIMIT".into(), EnvValue::Literal("5".into())),
             ]
         );
         assert_eq!(t.http_routes()[0].key(), "GET /api/health");
