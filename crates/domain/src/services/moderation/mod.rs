@@ -151,6 +151,15 @@ impl Moderator {
         if unquoted(&current.etag) != etag {
             return Ok(Outcome::Superseded);
         }
+        if current.size != upload.size {
+            // The same bytes cannot have two sizes: trust the object, say so.
+            tracing::warn!(
+                key = %upload.key,
+                event = upload.size,
+                object = current.size,
+                "the event's size is not the object's; judging the object's"
+            );
+        }
         let Some(id) = VideoId::from_upload_key(&upload.key) else {
             return self.orphan(&upload.key, etag).await;
         };
