@@ -4,10 +4,12 @@
 //! `moof` boxes).
 //!
 //! Why mp4parse: it is the parser Firefox ships for every MP4 it plays,
-//! fuzzed continuously (OSS-Fuzz), with fallible allocation, so a hostile
-//! index is an error rather than an abort; and it is small (no `num`, no
-//! derive macros). mp4-atom also reads fragments, but its allocations are
-//! plain `Vec`s sized from the file and it has no fuzzing. What mp4parse
+//! fuzzed continuously (OSS-Fuzz), with fallible allocation throughout, so
+//! a hostile index is an error rather than an abort; and it is light (no
+//! `num`, no derive macros, no second `thiserror`). mp4-atom also reads
+//! fragments and has fuzz targets of its own, but pulls in `num`,
+//! `derive_more` and `thiserror` 1, and refuses a known box in a place it
+//! does not expect, where players read on. What mp4parse
 //! leaves out is read here, from boxes already in memory: the sample
 //! entry's four-character code (mp4parse names H.264, AV1, VP9 but calls
 //! HEVC "unknown") and the fragments' durations.
