@@ -48,6 +48,11 @@ impl BucketObjects {
         Ok(Self::new(Client::from_conf(config), env_var(var)?))
     }
 
+    /// The bucket's name.
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
     /// A HEAD of a key that never exists: the cheapest call that opens a
     /// connection to S3, for [`crate::config::warm_up`].
     pub async fn touch(&self) {

@@ -28,7 +28,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let sdk = config::load().await;
     let table = Arc::new(AppTable::from_env(&sdk)?);
     let media = Arc::new(BucketObjects::from_env(&sdk, "MEDIA_BUCKET")?);
-    let bucket = rightnow_aws::env_var("MEDIA_BUCKET")?;
+    let bucket = media.bucket().to_owned();
     // Every event starts with a HEAD on S3, then a write to DynamoDB: open
     // both connections while init has the CPU.
     if config::warm_up_enabled() {

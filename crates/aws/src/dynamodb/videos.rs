@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
-use rightnow_domain::ports::{Claim, HashBlocklist, PortResult, VideoStore};
+use rightnow_domain::ports::{Claim, HashBlocklist, PortError, PortResult, VideoStore};
 use rightnow_domain::video::{Verdict, Video, VideoId, VideoStatus};
 use time::OffsetDateTime;
 
@@ -116,13 +116,11 @@ impl VideoStore for AppTable {
             .expression_attribute_values(":etag", s(etag))
             .expression_attribute_values(
                 ":reasons",
-                serde_dynamo::to_attribute_value(reasons)
-                    .map_err(rightnow_domain::ports::PortError::new)?,
+                serde_dynamo::to_attribute_value(reasons).map_err(PortError::new)?,
             )
             .expression_attribute_values(
                 ":found",
-                serde_dynamo::to_attribute_value(found)
-                    .map_err(rightnow_domain::ports::PortError::new)?,
+                serde_dynamo::to_attribute_value(found).map_err(PortError::new)?,
             )
             .send()
             .await;
