@@ -3,42 +3,45 @@
 //! run on them.
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use time::{Date, OffsetDateTime};
 
+use crate::activity::{
+    ActivityCursor, ActivityError, ActivityPage, DayRecord, Hourly, PageDay, VideoDay, utc_hour,
+};
 use crate::clock::Clock;
 use crate::comment::{Comment, CommentId, CommentPage, Cursor};
 use crate::events::DomainEvent;
 use crate::page::Slug;
 use crate::ports::{
-    Claim, CommentStore, CommentWrite, DownloadUrls, EventPublisher, HashBlocklist, Moved,
-    ObjectDigests, ObjectRanges, ObjectVersion, PortError, PortResult, ReportIndex, StoredObjects,
-    UploadUrls, VideoStore, ViewCounter,
+    Claim, CommentStore, CommentWrite, DayActivityLog, DownloadUrls, EventPublisher, HashBlocklist,
+    Moved, ObjectDigests, ObjectRanges, ObjectVersion, PortError, PortResult, ReportIndex,
+    StoredObjects, UploadUrls, VideoStore, ViewCounter,
 };
 use crate::report::ReportPointer;
 use crate::video::{Verdict, Video, VideoId, VideoStatus, VideoType};
 
-fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
+const VIDEOS_PLACE: &str = "VIDEOS";
+
+fn place_of_page(page: &Slug) -> String {
+    format!("PAGE#{page}")
 }
 
-/// Per-day activity of one page, as the store counts it.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct DayActivity {
-    /// Views counted on that day.
-    pub views: u64,
-    /// Comments posted on that day.
-    pub comments: u64,
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 #[derive(Debug, Default)]
 struct Tables {
     views: HashMap<Slug, u64>,
     comments: HashMap<Slug, BTreeMap<CommentId, Comment>>,
-    days: HashMap<(Date, Slug), DayActivity>,
+    /// A day's records by their place in the day, ordered as the table
+    /// orders its sort keys.
+    days: BTreeMap<(Date, String), DayRecord>,
     videos: HashMap<String, Video>,
     leases: HashMap<String, OffsetDateTime>,
     blocked_hashes: std::collections::HashSet<String>,
@@ -75,13 +78,62 @@ impl InMemoryStore {
         locked(&self.tables).videos.len()
     }
 
-    /// `page`'s activity on `day`.
-    pub fn day(&self, day: Date, page: &Slug) -> DayActivity {
-        locked(&self.tables)
+    /// `page`'s activity on `day`, if it had any.
+    pub fn page_day(&self, day: Date, page: &Slug) -> Option<PageDay> {
+        match locked(&self.tables).days.get(&(day, place_of_page(page))) {
+            Some(DayRecord::Page(p)) => Some(p.clone()),
+            _ => None,
+        }
+    }
+
+    /// The videos' activity on `day`.
+    pub fn video_day(&self, day: Date) -> VideoDay {
+        match locked(&self.tables)
             .days
-            .get(&(day, page.clone()))
-            .copied()
-            .unwrap_or_default()
+            .get(&(day, VIDEOS_PLACE.to_owned()))
+        {
+            Some(DayRecord::Videos(v)) => v.clone(),
+            _ => VideoDay::default(),
+        }
+    }
+
+    /// Adds `record` to `day`'s activity as it is (replacing one of the
+    /// same kind and name), as the functions that record it would have.
+    pub fn seed_day(&self, day: Date, record: DayRecord) {
+        let place = match &record {
+            DayRecord::Page(p) => place_of_page(&p.slug),
+            DayRecord::Videos(_) => VIDEOS_PLACE.to_owned(),
+            DayRecord::Chat(_) => "CHAT".to_owned(),
+            DayRecord::Unanswered(q) => format!("UNANSWERED#{}", q.question),
+        };
+        locked(&self.tables).days.insert((day, place), record);
+    }
+
+    fn page_day_mut<'a>(t: &'a mut Tables, day: Date, page: &Slug) -> &'a mut PageDay {
+        let record = t.days.entry((day, place_of_page(page))).or_insert_with(|| {
+            DayRecord::Page(PageDay {
+                slug: page.clone(),
+                views: 0,
+                comments: 0,
+                views_by_hour: Hourly::default(),
+                comments_by_hour: Hourly::default(),
+            })
+        });
+        match record {
+            DayRecord::Page(p) => p,
+            _ => unreachable!("a page's place holds a page record"),
+        }
+    }
+
+    fn video_day_mut(t: &mut Tables, day: Date) -> &mut VideoDay {
+        let record = t
+            .days
+            .entry((day, VIDEOS_PLACE.to_owned()))
+            .or_insert_with(|| DayRecord::Videos(VideoDay::default()));
+        match record {
+            DayRecord::Videos(v) => v,
+            _ => unreachable!("the videos' place holds the videos' record"),
+        }
     }
 
     /// Makes `pointer` the latest report, as batch-report would.
@@ -97,10 +149,12 @@ impl ViewCounter for InMemoryStore {
         Ok(locked(&self.tables).views.get(page).copied())
     }
 
-    async fn record_view(&self, page: &Slug, day: Date) -> PortResult<u64> {
+    async fn record_view(&self, page: &Slug, at: OffsetDateTime) -> PortResult<u64> {
         self.check()?;
         let mut t = locked(&self.tables);
-        t.days.entry((day, page.clone())).or_default().views += 1;
+        let day = Self::page_day_mut(&mut t, at.date(), page);
+        day.views += 1;
+        day.views_by_hour.0[utc_hour(at)] += 1;
         let total = t.views.entry(page.clone()).or_default();
         *total += 1;
         Ok(*total)
@@ -119,8 +173,10 @@ impl CommentStore for InMemoryStore {
             .entry(comment.page.clone())
             .or_default()
             .insert(comment.id, comment.clone());
-        let day = (comment.created_at.date(), comment.page.clone());
-        t.days.entry(day).or_default().comments += 1;
+        let at = comment.created_at;
+        let day = Self::page_day_mut(&mut t, at.date(), &comment.page);
+        day.comments += 1;
+        day.comments_by_hour.0[utc_hour(at)] += 1;
         Ok(CommentWrite::Stored)
     }
 
@@ -161,6 +217,9 @@ impl VideoStore for InMemoryStore {
             return Err(PortError::new("video id already exists"));
         }
         t.videos.insert(key, video.clone());
+        let day = Self::video_day_mut(&mut t, video.created_at.date());
+        day.registered += 1;
+        day.registered_by_hour.0[utc_hour(video.created_at)] += 1;
         Ok(())
     }
 
@@ -200,7 +259,13 @@ impl VideoStore for InMemoryStore {
         Ok(Claim::Claimed(claimed))
     }
 
-    async fn settle(&self, id: VideoId, etag: &str, verdict: &Verdict) -> PortResult<bool> {
+    async fn settle(
+        &self,
+        id: VideoId,
+        etag: &str,
+        verdict: &Verdict,
+        at: OffsetDateTime,
+    ) -> PortResult<bool> {
         self.check()?;
         let mut t = locked(&self.tables);
         let key = id.to_string();
@@ -213,6 +278,14 @@ impl VideoStore for InMemoryStore {
                 video.reasons = verdict.reasons.clone();
                 video.found = Some(verdict.found.clone());
                 t.leases.remove(&key);
+                let day = Self::video_day_mut(&mut t, at.date());
+                match verdict.status {
+                    VideoStatus::Approved => day.approved += 1,
+                    _ => day.rejected += 1,
+                }
+                for reason in &verdict.reasons {
+                    *day.reasons.entry(reason.code.clone()).or_default() += 1;
+                }
                 Ok(true)
             }
             _ => Ok(false),
@@ -340,6 +413,38 @@ impl ObjectDigests for InMemoryBucket {
             .get(key)
             .filter(|(_, current)| current == etag.trim_matches('"'))
             .map(|(data, _)| (Self::digest_of(data), data.len() as u64)))
+    }
+}
+
+#[async_trait]
+impl DayActivityLog for InMemoryStore {
+    async fn read(
+        &self,
+        day: Date,
+        after: Option<&ActivityCursor>,
+        limit: u16,
+    ) -> Result<ActivityPage, ActivityError> {
+        self.check()?;
+        let t = locked(&self.tables);
+        let start = match after {
+            Some(c) => Bound::Excluded((day, c.as_str().to_owned())),
+            None => Bound::Included((day, String::new())),
+        };
+        let mut places = t
+            .days
+            .range((start, Bound::Unbounded))
+            .take_while(|((d, _), _)| *d == day);
+        let mut records = Vec::new();
+        let mut last = None;
+        for ((_, place), record) in places.by_ref().take(usize::from(limit)) {
+            records.push(record.clone());
+            last = Some(place);
+        }
+        let next = match (places.next(), last) {
+            (Some(_), Some(place)) => ActivityCursor::parse(place),
+            _ => None,
+        };
+        Ok(ActivityPage { records, next })
     }
 }
 

@@ -11,6 +11,7 @@
 //! another cloud means new adapters, not a new business. CI checks that
 //! `cargo tree -p rightnow-domain` shows no `aws-*` or `lambda_*` crate.
 
+pub mod activity;
 pub mod clock;
 pub mod comment;
 pub mod container;

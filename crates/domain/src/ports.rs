@@ -7,6 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use time::{Date, OffsetDateTime};
 
+use crate::activity::{ActivityCursor, ActivityError, ActivityPage};
 use crate::comment::{Comment, CommentId, CommentPage};
 use crate::events::DomainEvent;
 use crate::page::Slug;
@@ -35,11 +36,11 @@ pub trait ViewCounter: Send + Sync {
     /// The page's total, or `None` if the page was never viewed. A stored
     /// count that is not a count is an error, never 0.
     async fn views(&self, page: &Slug) -> PortResult<Option<u64>>;
-    /// Adds one view to the page's total and to `day`'s activity, both or
-    /// neither: on an error nothing was counted, so a retry counts once.
-    /// Returns the page's total including this view (and any counted
-    /// concurrently).
-    async fn record_view(&self, page: &Slug, day: Date) -> PortResult<u64>;
+    /// Adds one view to the page's total and to the activity of the day
+    /// and hour (UTC) of `at`, all or nothing: on an error nothing was
+    /// counted, so a retry counts once. Returns the page's total including
+    /// this view (and any counted concurrently).
+    async fn record_view(&self, page: &Slug, at: OffsetDateTime) -> PortResult<u64>;
 }
 
 /// The outcome of storing a comment.
@@ -55,7 +56,8 @@ pub enum CommentWrite {
 #[async_trait]
 pub trait CommentStore: Send + Sync {
     /// Stores the comment only if its page is known, counting it in the
-    /// page's and the day's activity in the same all-or-nothing write.
+    /// page's and in its day's and hour's activity (of `created_at`, UTC)
+    /// in the same all-or-nothing write.
     async fn add(&self, comment: &Comment) -> PortResult<CommentWrite>;
     /// Up to `limit` comments of `page`, newest first, older than `before`
     /// when given; `None` if the page is not known.
@@ -70,7 +72,9 @@ pub trait CommentStore: Send + Sync {
 /// Video records.
 #[async_trait]
 pub trait VideoStore: Send + Sync {
-    /// Stores a new record; never overwrites an existing id.
+    /// Stores a new record, counting it as registered in the activity of
+    /// its `created_at` day and hour (UTC), all or nothing; never
+    /// overwrites an existing id.
     async fn create(&self, video: &Video) -> PortResult<()>;
     /// The record of `id`, if there is one.
     async fn get(&self, id: VideoId) -> PortResult<Option<Video>>;
@@ -86,9 +90,17 @@ pub trait VideoStore: Send + Sync {
         lease_until: OffsetDateTime,
     ) -> PortResult<Claim>;
     /// Records `verdict` on the upload `etag`, only if the video is still
-    /// `processing` that upload: `false`, having written nothing, when it
-    /// is not (the lease was lost to another worker).
-    async fn settle(&self, id: VideoId, etag: &str, verdict: &Verdict) -> PortResult<bool>;
+    /// `processing` that upload, and counts it (approved or rejected, and
+    /// each reason) in the activity of `at`'s day, all or nothing: `false`,
+    /// having written nothing, when the video is not (the lease was lost
+    /// to another worker).
+    async fn settle(
+        &self,
+        id: VideoId,
+        etag: &str,
+        verdict: &Verdict,
+        at: OffsetDateTime,
+    ) -> PortResult<bool>;
 }
 
 /// What [`VideoStore::claim`] found.
@@ -177,6 +189,19 @@ pub trait UploadUrls: Send + Sync {
 pub trait DownloadUrls: Send + Sync {
     /// A GET URL for `key`, valid for `ttl`.
     async fn presign_get(&self, key: &str, ttl: Duration) -> PortResult<String>;
+}
+
+/// A day's activity, read back in pages for the daily report.
+#[async_trait]
+pub trait DayActivityLog: Send + Sync {
+    /// Up to `limit` records of `day`'s activity, in a stable order, after
+    /// `after` when given. Never reads another day.
+    async fn read(
+        &self,
+        day: Date,
+        after: Option<&ActivityCursor>,
+        limit: u16,
+    ) -> Result<ActivityPage, ActivityError>;
 }
 
 /// The pointer to the newest report.

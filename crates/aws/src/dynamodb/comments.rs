@@ -2,14 +2,13 @@
 //! listed newest first.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use rightnow_domain::comment::{Comment, CommentId, CommentPage, Cursor};
 use rightnow_domain::page::Slug;
 use rightnow_domain::ports::{CommentStore, CommentWrite, PortError, PortResult};
 
-use super::items::{CommentItem, DayActivityItem, PageItem, from_item, to_item};
-use super::{AppTable, port_err, s};
+use super::items::{CommentItem, DayItem, PageItem, from_item, to_item};
+use super::{AppTable, first_condition_failed, port_err, s};
 
 #[async_trait]
 impl CommentStore for AppTable {
@@ -29,11 +28,8 @@ impl CommentStore for AppTable {
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .map_err(PortError::new)?;
-        let count_on_day = self.day_activity_update(
-            &comment.page,
-            comment.created_at.date(),
-            DayActivityItem::COMMENTS,
-        );
+        let count_on_day =
+            self.page_day_update(&comment.page, comment.created_at, DayItem::COMMENTS);
         let result = self
             .client
             .transact_write_items()
@@ -44,21 +40,9 @@ impl CommentStore for AppTable {
             .await;
         match result {
             Ok(_) => Ok(CommentWrite::Stored),
-            Err(e) => {
-                // The first action's condition is "the page exists".
-                let page_missing = match e.as_service_error() {
-                    Some(TransactWriteItemsError::TransactionCanceledException(tc)) => {
-                        tc.cancellation_reasons().first().and_then(|r| r.code())
-                            == Some("ConditionalCheckFailed")
-                    }
-                    _ => false,
-                };
-                if page_missing {
-                    Ok(CommentWrite::UnknownPage)
-                } else {
-                    Err(port_err(e))
-                }
-            }
+            // The first action's condition is "the page exists".
+            Err(e) if first_condition_failed(&e) => Ok(CommentWrite::UnknownPage),
+            Err(e) => Err(port_err(e)),
         }
     }
 

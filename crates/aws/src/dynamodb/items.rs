@@ -3,6 +3,12 @@
 //! that a rename in the domain cannot change what is stored. The golden
 //! shapes (`tests/snapshots/`) pin each kind as DynamoDB holds it.
 
+use std::collections::BTreeMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use rightnow_domain::activity::{
+    ActivityError, ChatDay, DayRecord, Hourly, PageDay, Unanswered, VideoDay,
+};
 use rightnow_domain::comment::{Comment, CommentId};
 use rightnow_domain::container::Container;
 use rightnow_domain::page::Slug;
@@ -49,23 +55,142 @@ impl PageItem {
     }
 }
 
-/// `DAY#<date>` / `PAGE#<slug>`: a page's activity on one day, what the
-/// daily report reads. Counters by `ADD`, expiring after a retention.
-#[derive(Debug, Deserialize)]
-#[expect(dead_code, reason = "read by the daily report, to come")]
-pub struct DayActivityItem {
-    #[serde(default)]
-    pub views: u64,
-    #[serde(default)]
-    pub comments: u64,
-}
+/// A day's activity (`DAY#<date>`), what the daily report reads with one
+/// paginated Query. Every attribute but the keys, the expiry and an
+/// unanswered question's text is a counter changed only by `ADD`; a
+/// missing counter is 0, one that is not a count fails to read. Counters
+/// by hour are `<counter>At<HH>` (UTC), on the same item as their total,
+/// so that counting by hour costs no extra write.
+///
+/// | sort key               | counters                                          |
+/// |------------------------|---------------------------------------------------|
+/// | `CHAT`                 | `turns`, `sessions`, `answered`, `fallback`, `turnsAtHH` |
+/// | `PAGE#<slug>`          | `views`, `comments`, `viewsAtHH`, `commentsAtHH`  |
+/// | `UNANSWERED#<question>`| `count` (and `question`, the text)                |
+/// | `VIDEOS`               | `registered`, `approved`, `rejected`, `registeredAtHH`, `reason:<code>` |
+pub struct DayItem;
 
-impl DayActivityItem {
+impl DayItem {
     pub const VIEWS: &'static str = "views";
     pub const COMMENTS: &'static str = "comments";
+    pub const REGISTERED: &'static str = "registered";
+    pub const APPROVED: &'static str = "approved";
+    pub const REJECTED: &'static str = "rejected";
+    pub const TURNS: &'static str = "turns";
+    pub const SESSIONS: &'static str = "sessions";
+    pub const ANSWERED: &'static str = "answered";
+    pub const FALLBACK: &'static str = "fallback";
+    pub const COUNT: &'static str = "count";
+    pub const QUESTION: &'static str = "question";
+    pub const VIDEOS_SK: &'static str = "VIDEOS";
+    pub const CHAT_SK: &'static str = "CHAT";
+    pub const UNANSWERED_PREFIX: &'static str = "UNANSWERED#";
+    const REASON_PREFIX: &'static str = "reason:";
 
-    pub fn key(day: Date, page: &Slug) -> Item {
-        key(format!("DAY#{day}"), page_pk(page))
+    pub fn pk(day: Date) -> String {
+        format!("DAY#{day}")
+    }
+
+    pub fn page_key(day: Date, page: &Slug) -> Item {
+        key(Self::pk(day), page_pk(page))
+    }
+
+    pub fn videos_key(day: Date) -> Item {
+        key(Self::pk(day), Self::VIDEOS_SK)
+    }
+
+    /// The counter of `counter` in the hour `hour` (0-23).
+    pub fn hourly(counter: &str, hour: usize) -> String {
+        format!("{counter}At{hour:02}")
+    }
+
+    /// The counter of rejections for reason `code`.
+    pub fn reason(code: &str) -> String {
+        format!("{}{code}", Self::REASON_PREFIX)
+    }
+
+    /// Reads a stored day item as the record its sort key says it is.
+    pub fn into_domain(mut item: Item) -> Result<DayRecord, ActivityError> {
+        let text = |item: &mut Item, name: &str| match item.remove(name) {
+            Some(AttributeValue::S(s)) => Some(s),
+            _ => None,
+        };
+        let pk = text(&mut item, "pk").unwrap_or_default();
+        let sk = text(&mut item, "sk").unwrap_or_default();
+        let unreadable = |why: String| ActivityError::Unreadable {
+            record: format!("{pk} / {sk}"),
+            why,
+        };
+        item.remove(EXPIRES_AT);
+        let question = text(&mut item, Self::QUESTION);
+        let mut counters = Counters::default();
+        for (name, value) in item {
+            let count = match &value {
+                AttributeValue::N(n) => n.parse::<u64>().ok(),
+                _ => None,
+            };
+            let count = count.ok_or_else(|| unreadable(format!("{name} is not a count")))?;
+            counters.0.insert(name, count);
+        }
+        let c = &mut counters;
+        let record = if let Some(slug) = sk.strip_prefix("PAGE#") {
+            DayRecord::Page(PageDay {
+                slug: Slug::parse(slug).map_err(|e| unreadable(e.to_string()))?,
+                views: c.take(Self::VIEWS),
+                comments: c.take(Self::COMMENTS),
+                views_by_hour: c.hours(Self::VIEWS),
+                comments_by_hour: c.hours(Self::COMMENTS),
+            })
+        } else if sk == Self::VIDEOS_SK {
+            DayRecord::Videos(VideoDay {
+                registered: c.take(Self::REGISTERED),
+                approved: c.take(Self::APPROVED),
+                rejected: c.take(Self::REJECTED),
+                registered_by_hour: c.hours(Self::REGISTERED),
+                reasons: c
+                    .0
+                    .iter()
+                    .filter_map(|(name, n)| {
+                        let code = name.strip_prefix(Self::REASON_PREFIX)?;
+                        Some((code.to_owned(), *n))
+                    })
+                    .collect(),
+            })
+        } else if sk == Self::CHAT_SK {
+            DayRecord::Chat(ChatDay {
+                turns: c.take(Self::TURNS),
+                sessions: c.take(Self::SESSIONS),
+                answered: c.take(Self::ANSWERED),
+                fallback: c.take(Self::FALLBACK),
+                turns_by_hour: c.hours(Self::TURNS),
+            })
+        } else if sk.starts_with(Self::UNANSWERED_PREFIX) {
+            DayRecord::Unanswered(Unanswered {
+                question: question.ok_or_else(|| unreadable("no question".into()))?,
+                count: c.take(Self::COUNT),
+            })
+        } else {
+            return Err(unreadable("not a kind of activity".into()));
+        };
+        Ok(record)
+    }
+}
+
+/// A day item's counters by name, taken out one by one.
+#[derive(Default)]
+struct Counters(BTreeMap<String, u64>);
+
+impl Counters {
+    fn take(&mut self, name: &str) -> u64 {
+        self.0.remove(name).unwrap_or(0)
+    }
+
+    fn hours(&mut self, counter: &str) -> Hourly {
+        let mut h = Hourly::default();
+        for (hour, slot) in h.0.iter_mut().enumerate() {
+            *slot = self.take(&DayItem::hourly(counter, hour));
+        }
+        h
     }
 }
 

@@ -8,30 +8,45 @@
 //! | page (counters)     | `PAGE#<slug>`    | `PAGE`            |                          |
 //! | comment             | `PAGE#<slug>`    | `COMMENT#<ulid>`  |                          |
 //! | day's page activity | `DAY#<date>`     | `PAGE#<slug>`     |                          |
+//! | day's videos, chat  | `DAY#<date>`     | `VIDEOS`, `CHAT`  |                          |
+//! | unanswered question | `DAY#<date>`     | `UNANSWERED#<q>`  |                          |
 //! | video               | `VIDEO#<id>`     | `VIDEO`           | `VIDEOS#<status>` / time |
 //! | known-bad file      | `BLOCKED#<sha256>` | `HASH`          |                          |
 //! | latest report       | `REPORT`         | `LATEST`          |                          |
 //!
 //! Access patterns, none a Scan; each write all-or-nothing:
 //! - page views ([`pages`]): GetItem page. Record a view: one transaction
-//!   of two `ADD views 1` updates, on the page and on the day's activity,
-//!   then a strongly consistent GetItem of the page for the new total (a
-//!   transaction returns no values). 2 items × 2 WCU + 1 RCU.
+//!   of two updates, `ADD views 1` on the page and `ADD views 1, viewsAtHH
+//!   1` on the day's activity, then a strongly consistent GetItem of the
+//!   page for the new total (a transaction returns no values). 2 items × 2
+//!   WCU + 1 RCU.
 //! - post a comment ([`comments`]): one transaction: Update page `ADD
 //!   comments 1` on condition that the page exists, Put comment on
-//!   condition its key is new, Update the day's activity `ADD comments 1`.
+//!   condition its key is new, Update the day's activity `ADD comments 1,
+//!   commentsAtHH 1`. 3 items × 2 WCU.
 //! - list comments: Query `pk = PAGE#<slug>`, `begins_with(sk, COMMENT#)`,
 //!   descending (ULIDs sort by time), resumed after the cursor's key, beside
 //!   a GetItem of the page (is it known?), both at once.
-//! - video ([`videos`]): conditional Put (never overwrite), GetItem. A
-//!   claim is one UpdateItem on condition that the video awaits its upload
-//!   or its lease expired (on failure, a consistent GetItem says why); a
-//!   verdict one UpdateItem on condition that it is still `processing` the
-//!   same upload; each moves the GSI key with the status. By status: Query
-//!   GSI1. 1 WCU each (an item under 1 KB).
+//! - video ([`videos`]): one transaction of a conditional Put (never
+//!   overwrite) and `ADD registered 1, registeredAtHH 1` on the day's
+//!   videos; GetItem. A claim is one UpdateItem on condition that the video
+//!   awaits its upload or its lease expired (on failure, a consistent
+//!   GetItem says why), 1 WCU; a verdict one transaction of an UpdateItem
+//!   on condition that it is still `processing` the same upload and `ADD
+//!   approved|rejected 1, reason:<code> 1` on the day of the verdict, 2
+//!   items × 2 WCU; each moves the GSI key with the status. By status:
+//!   Query GSI1.
+//! - a day's activity ([`activity`]): Query `pk = DAY#<date>`, paginated,
+//!   for the daily report: one read unit per 4 KB of counters, whatever the
+//!   number of requests the day saw. Counters rather than one item per
+//!   event: a view costs no more writes than it did before the report,
+//!   and the report reads as many items as the day has pages and distinct
+//!   unanswered questions. The price: an hour's counters share their
+//!   day's item, so one page's writes in a day go to one item.
 //! - known-bad files ([`videos`]): GetItem `BLOCKED#<sha256>/HASH`.
 //! - report ([`reports`]): GetItem `REPORT/LATEST`; Put to move it.
 
+mod activity;
 mod comments;
 pub(crate) mod items;
 mod pages;
@@ -41,10 +56,12 @@ mod videos;
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Update};
+use rightnow_domain::activity::utc_hour;
 use rightnow_domain::page::Slug;
 use rightnow_domain::ports::PortError;
-use time::Date;
+use time::OffsetDateTime;
 
 use crate::{MissingSetting, env_var};
 
@@ -75,6 +92,20 @@ where
     PortError::new(aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string())
 }
 
+/// Whether a transaction was cancelled because its first action's
+/// condition failed (the one a port's outcome names).
+fn first_condition_failed<R>(
+    e: &aws_sdk_dynamodb::error::SdkError<TransactWriteItemsError, R>,
+) -> bool {
+    match e.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(tc)) => {
+            tc.cancellation_reasons().first().and_then(|r| r.code())
+                == Some("ConditionalCheckFailed")
+        }
+        _ => false,
+    }
+}
+
 impl AppTable {
     /// The table `table`, through `client`.
     pub fn new(client: Client, table: impl Into<String>) -> Self {
@@ -99,22 +130,46 @@ impl AppTable {
         &self.table
     }
 
-    /// `ADD <counter> 1` on a page's activity for `day`, setting the
-    /// item's expiry on first write: a transaction action.
-    fn day_activity_update(&self, page: &Slug, day: Date, counter: &str) -> Update {
+    /// `ADD` of each `(counter, amount)` on the day item `key`, setting
+    /// the item's expiry on its first write: a transaction action. The
+    /// counters must be distinct.
+    fn day_counters(&self, key: Item, counters: &[(String, u64)]) -> Update {
         let expires = (time::OffsetDateTime::now_utc()
             + time::Duration::days(ACTIVITY_RETENTION_DAYS))
         .unix_timestamp();
-        Update::builder()
+        let adds: Vec<String> = (0..counters.len())
+            .map(|i| format!("#c{i} :n{i}"))
+            .collect();
+        let mut update = Update::builder()
             .table_name(&self.table)
-            .set_key(Some(items::DayActivityItem::key(day, page)))
-            .update_expression("ADD #c :one SET #exp = if_not_exists(#exp, :exp)")
-            .expression_attribute_names("#c", counter)
+            .set_key(Some(key))
+            .update_expression(format!(
+                "ADD {} SET #exp = if_not_exists(#exp, :exp)",
+                adds.join(", ")
+            ))
             .expression_attribute_names("#exp", items::EXPIRES_AT)
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .expression_attribute_values(":exp", AttributeValue::N(expires.to_string()))
-            .build()
-            .expect("table, key and expression are set")
+            .expression_attribute_values(":exp", AttributeValue::N(expires.to_string()));
+        for (i, (name, amount)) in counters.iter().enumerate() {
+            update = update
+                .expression_attribute_names(format!("#c{i}"), name)
+                .expression_attribute_values(
+                    format!(":n{i}"),
+                    AttributeValue::N(amount.to_string()),
+                );
+        }
+        update.build().expect("table, key and expression are set")
+    }
+
+    /// One more `counter` on `page`'s activity in the day and hour of
+    /// `at`: a transaction action.
+    fn page_day_update(&self, page: &Slug, at: OffsetDateTime, counter: &str) -> Update {
+        self.day_counters(
+            items::DayItem::page_key(at.date(), page),
+            &[
+                (counter.to_owned(), 1),
+                (items::DayItem::hourly(counter, utc_hour(at)), 1),
+            ],
+        )
     }
 
     /// A GetItem of a key that never exists: the cheapest call that opens

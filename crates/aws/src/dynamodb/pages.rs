@@ -4,9 +4,9 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use rightnow_domain::page::Slug;
 use rightnow_domain::ports::{PortResult, ViewCounter};
-use time::Date;
+use time::OffsetDateTime;
 
-use super::items::{DayActivityItem, PageItem, from_item};
+use super::items::{DayItem, PageItem, from_item};
 use super::{AppTable, port_err};
 
 impl AppTable {
@@ -31,7 +31,7 @@ impl ViewCounter for AppTable {
         Ok(self.page(page, false).await?.map(|p| p.views))
     }
 
-    async fn record_view(&self, page: &Slug, day: Date) -> PortResult<u64> {
+    async fn record_view(&self, page: &Slug, at: OffsetDateTime) -> PortResult<u64> {
         let on_page = Update::builder()
             .table_name(&self.table)
             .set_key(Some(PageItem::key(page)))
@@ -40,7 +40,7 @@ impl ViewCounter for AppTable {
             .expression_attribute_values(":one", AttributeValue::N("1".into()))
             .build()
             .map_err(port_err)?;
-        let on_day = self.day_activity_update(page, day, DayActivityItem::VIEWS);
+        let on_day = self.page_day_update(page, at, DayItem::VIEWS);
         // Both or neither: two independent updates could count the total
         // and fail on the day, and the caller's retry would count twice.
         // (The SDK gives the transaction an idempotency token, so its own

@@ -2,14 +2,19 @@
 //! status by conditional writes; [`HashBlocklist`]: known-bad digests.
 
 use async_trait::async_trait;
+use std::collections::BTreeMap;
+
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
+use rightnow_domain::activity::utc_hour;
 use rightnow_domain::ports::{Claim, HashBlocklist, PortError, PortResult, VideoStore};
 use rightnow_domain::video::{Verdict, Video, VideoId, VideoStatus};
 use time::OffsetDateTime;
 
-use super::items::{BlockedHashItem, FoundItem, ReasonItem, VideoItem, from_item, to_item};
-use super::{AppTable, port_err, s};
+use super::items::{
+    BlockedHashItem, DayItem, FoundItem, ReasonItem, VideoItem, from_item, to_item,
+};
+use super::{AppTable, first_condition_failed, port_err, s};
 
 fn n(v: i64) -> AttributeValue {
     AttributeValue::N(v.to_string())
@@ -18,11 +23,24 @@ fn n(v: i64) -> AttributeValue {
 #[async_trait]
 impl VideoStore for AppTable {
     async fn create(&self, video: &Video) -> PortResult<()> {
-        self.client
-            .put_item()
+        let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(to_item(&VideoItem::from_domain(video))?))
             .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(PortError::new)?;
+        let at = video.created_at;
+        let registered = self.day_counters(
+            DayItem::videos_key(at.date()),
+            &[
+                (DayItem::REGISTERED.to_owned(), 1),
+                (DayItem::hourly(DayItem::REGISTERED, utc_hour(at)), 1),
+            ],
+        );
+        self.client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(put).build())
+            .transact_items(TransactWriteItem::builder().update(registered).build())
             .send()
             .await
             .map_err(port_err)?;
@@ -30,7 +48,7 @@ impl VideoStore for AppTable {
     }
 
     async fn get(&self, id: VideoId) -> PortResult<Option<Video>> {
-        self.read(id, false).await
+        self.read_video(id, false).await
     }
 
     async fn claim(
@@ -74,7 +92,7 @@ impl VideoStore for AppTable {
                 // Why it failed is in the record: read it, strongly
                 // consistent, as the condition saw it.
                 Some(UpdateItemError::ConditionalCheckFailedException(_)) => {
-                    Ok(match self.read(id, true).await? {
+                    Ok(match self.read_video(id, true).await? {
                         None => Claim::Missing,
                         Some(v) if v.status == processing => Claim::Held(v),
                         Some(v) => Claim::Settled(v),
@@ -85,16 +103,20 @@ impl VideoStore for AppTable {
         }
     }
 
-    async fn settle(&self, id: VideoId, etag: &str, verdict: &Verdict) -> PortResult<bool> {
+    async fn settle(
+        &self,
+        id: VideoId,
+        etag: &str,
+        verdict: &Verdict,
+        at: OffsetDateTime,
+    ) -> PortResult<bool> {
         let reasons: Vec<ReasonItem> = verdict
             .reasons
             .iter()
             .map(ReasonItem::from_domain)
             .collect();
         let found = FoundItem::from_domain(&verdict.found);
-        let result = self
-            .client
-            .update_item()
+        let on_video = Update::builder()
             .table_name(&self.table)
             .set_key(Some(VideoItem::key(id)))
             .update_expression(
@@ -122,20 +144,43 @@ impl VideoStore for AppTable {
                 ":found",
                 serde_dynamo::to_attribute_value(found).map_err(PortError::new)?,
             )
+            .build()
+            .map_err(PortError::new)?;
+        let on_day = self.day_counters(DayItem::videos_key(at.date()), &verdict_counters(verdict));
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(on_video).build())
+            .transact_items(TransactWriteItem::builder().update(on_day).build())
             .send()
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e) => match e.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(false),
-                _ => Err(port_err(e)),
-            },
+            // The first action's condition is "still processing this upload".
+            Err(e) if first_condition_failed(&e) => Ok(false),
+            Err(e) => Err(port_err(e)),
         }
     }
 }
 
+/// What a verdict adds to its day: one approval or rejection, and one for
+/// each distinct reason.
+fn verdict_counters(verdict: &Verdict) -> Vec<(String, u64)> {
+    let outcome = match verdict.status {
+        VideoStatus::Approved => DayItem::APPROVED,
+        _ => DayItem::REJECTED,
+    };
+    let mut reasons = BTreeMap::new();
+    for r in &verdict.reasons {
+        *reasons.entry(DayItem::reason(&r.code)).or_insert(0) += 1;
+    }
+    std::iter::once((outcome.to_owned(), 1))
+        .chain(reasons)
+        .collect()
+}
+
 impl AppTable {
-    async fn read(&self, id: VideoId, consistent: bool) -> PortResult<Option<Video>> {
+    async fn read_video(&self, id: VideoId, consistent: bool) -> PortResult<Option<Video>> {
         let out = self
             .client
             .get_item()

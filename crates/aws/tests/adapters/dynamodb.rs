@@ -77,12 +77,12 @@ fn comment(page: &str, body: &str, at: OffsetDateTime) -> Comment {
 async fn views_count_atomically_and_per_day() {
     let t = table().await;
     assert_eq!(t.views(&slug("home")).await.unwrap(), None);
-    let day = date!(2026 - 11 - 27);
+    let at = datetime!(2026-11-27 07:30 UTC);
     // Concurrent ADDs lose nothing.
     let mut adds = tokio::task::JoinSet::new();
     for _ in 0..10 {
         let t = t.clone();
-        adds.spawn(async move { t.record_view(&slug("home"), day).await.unwrap() });
+        adds.spawn(async move { t.record_view(&slug("home"), at).await.unwrap() });
     }
     let totals = adds.join_all().await;
     // Each call sees a total that includes its own view; the last, all ten.
@@ -92,6 +92,7 @@ async fn views_count_atomically_and_per_day() {
 
     let item = raw_item(&t, "DAY#2026-11-27", "PAGE#home").await;
     assert_eq!(item["views"].as_n().unwrap(), "10");
+    assert_eq!(item["viewsAt07"].as_n().unwrap(), "10");
     assert!(item.contains_key("expiresAt"));
 }
 
@@ -102,8 +103,7 @@ async fn views_count_atomically_and_per_day() {
 async fn every_item_kind_keeps_its_golden_shape() {
     let t = table().await;
     let at = datetime!(2026-11-27 10:00 UTC);
-    let day = at.date();
-    t.record_view(&slug("home"), day).await.unwrap();
+    t.record_view(&slug("home"), at).await.unwrap();
     let c = Comment {
         id: CommentId(Ulid::from_parts(1_795_000_000_000, 1)),
         page: slug("home"),
@@ -148,7 +148,7 @@ async fn every_item_kind_keeps_its_golden_shape() {
             height: Some(32),
         },
     };
-    assert!(t.settle(judged.id, etag, &verdict).await.unwrap());
+    assert!(t.settle(judged.id, etag, &verdict, at).await.unwrap());
     t.set_latest_report(&ReportPointer {
         date: date!(2026 - 11 - 26),
         key: "reports/2026-11-26/report.json".into(),
@@ -161,6 +161,7 @@ async fn every_item_kind_keeps_its_golden_shape() {
         ("page", "PAGE#home".to_owned(), "PAGE".to_owned()),
         ("comment", "PAGE#home".into(), format!("COMMENT#{}", c.id)),
         ("day_activity", "DAY#2026-11-27".into(), "PAGE#home".into()),
+        ("day_videos", "DAY#2026-11-27".into(), "VIDEOS".into()),
         ("video", format!("VIDEO#{}", video.id), "VIDEO".into()),
         (
             "video_judged",
@@ -185,8 +186,8 @@ async fn every_item_kind_keeps_its_golden_shape() {
 async fn a_view_that_cannot_be_counted_on_its_day_is_not_counted_at_all() {
     use aws_sdk_dynamodb::types::AttributeValue::{N, S};
     let t = table().await;
-    let day = date!(2026 - 11 - 27);
-    assert_eq!(t.record_view(&slug("home"), day).await.unwrap(), 1);
+    let at = datetime!(2026-11-27 10:00 UTC);
+    assert_eq!(t.record_view(&slug("home"), at).await.unwrap(), 1);
     t.client()
         .put_item()
         .table_name(t.table())
@@ -197,7 +198,9 @@ async fn a_view_that_cannot_be_counted_on_its_day_is_not_counted_at_all() {
         .await
         .unwrap();
 
-    let failed = t.record_view(&slug("home"), date!(2026 - 11 - 28)).await;
+    let failed = t
+        .record_view(&slug("home"), at + time::Duration::days(1))
+        .await;
 
     assert!(failed.is_err(), "{failed:?}");
     assert_eq!(t.views(&slug("home")).await.unwrap(), Some(1));
@@ -245,9 +248,8 @@ async fn a_comment_on_an_unknown_page_writes_nothing() {
 #[tokio::test]
 async fn comments_page_newest_first_across_cursors() {
     let t = table().await;
-    let day = date!(2026 - 11 - 27);
-    t.record_view(&slug("home"), day).await.unwrap();
     let base = datetime!(2026-11-27 10:00 UTC);
+    t.record_view(&slug("home"), base).await.unwrap();
     for i in 0..5 {
         let c = comment("home", &format!("c{i}"), base + time::Duration::seconds(i));
         assert_eq!(t.add(&c).await.unwrap(), CommentWrite::Stored);
@@ -354,15 +356,23 @@ async fn a_video_is_claimed_once_leased_and_settled_by_its_holder() {
             height: None,
         },
     };
+    let judged_at = datetime!(2026-11-28 00:01 UTC);
     assert!(
-        !t.settle(video.id, "e1", &verdict).await.unwrap(),
+        !t.settle(video.id, "e1", &verdict, judged_at).await.unwrap(),
         "the worker that lost its lease records nothing"
     );
-    assert!(t.settle(video.id, "e2", &verdict).await.unwrap());
+    assert!(t.settle(video.id, "e2", &verdict, judged_at).await.unwrap());
     assert!(
-        !t.settle(video.id, "e2", &verdict).await.unwrap(),
+        !t.settle(video.id, "e2", &verdict, judged_at).await.unwrap(),
         "a verdict is recorded once"
     );
+    // Counted once, on the day of the verdict; registered on its own day.
+    let judged_day = raw_item(&t, "DAY#2026-11-28", "VIDEOS").await;
+    assert_eq!(judged_day["rejected"].as_n().unwrap(), "1");
+    assert_eq!(judged_day["reason:no_video_track"].as_n().unwrap(), "1");
+    assert!(!judged_day.contains_key("approved"));
+    let registered_day = raw_item(&t, "DAY#2026-11-27", "VIDEOS").await;
+    assert_eq!(registered_day["registered"].as_n().unwrap(), "1");
     assert!(matches!(
         t.claim(video.id, "e3", later, later + lease).await.unwrap(),
         Claim::Settled(v) if v.status == VideoStatus::Rejected
@@ -425,4 +435,94 @@ async fn the_latest_report_pointer_round_trips() {
     };
     t.set_latest_report(&pointer).await.unwrap();
     assert_eq!(t.latest().await.unwrap(), Some(pointer));
+}
+
+/// A day's activity reads back whole, in the table's order, through pages
+/// of any size, and never strays into the next day.
+#[tokio::test]
+async fn a_day_of_activity_reads_back_in_pages() {
+    use rightnow_domain::activity::DayRecord;
+    let t = table().await;
+    let at = datetime!(2026-11-27 09:15 UTC);
+    for page in ["about", "home", "zebra"] {
+        t.record_view(&slug(page), at).await.unwrap();
+    }
+    t.record_view(&slug("home"), at + time::Duration::hours(2))
+        .await
+        .unwrap();
+    t.add(&comment("home", "hi", at)).await.unwrap();
+    let video = Video {
+        id: VideoId(Ulid::new()),
+        title: "Cat".into(),
+        content_type: VideoType::Mp4,
+        size: 42,
+        status: VideoStatus::AwaitingUpload,
+        reasons: vec![],
+        found: None,
+        upload_etag: None,
+        created_at: at,
+    };
+    t.create(&video).await.unwrap();
+    assert!(t.create(&video).await.is_err());
+    // The next day's activity is not this day's.
+    t.record_view(&slug("home"), at + time::Duration::days(1))
+        .await
+        .unwrap();
+
+    let day = at.date();
+    let mut records = Vec::new();
+    let mut after = None;
+    let mut pages = 0;
+    loop {
+        let page = t.read(day, after.as_ref(), 2).await.unwrap();
+        pages += 1;
+        records.extend(page.records);
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    assert!(pages >= 2, "read in {pages} pages");
+    let kinds: Vec<String> = records
+        .iter()
+        .map(|r| match r {
+            DayRecord::Page(p) => format!("{} {}v {}c", p.slug, p.views, p.comments),
+            DayRecord::Videos(v) => format!("videos {}r", v.registered),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        ["about 1v 0c", "home 2v 1c", "zebra 1v 0c", "videos 1r"],
+        "a failed create counts nothing"
+    );
+    let DayRecord::Page(home) = &records[1] else {
+        unreachable!()
+    };
+    assert_eq!((home.views_by_hour.0[9], home.views_by_hour.0[11]), (1, 1));
+    assert_eq!(home.comments_by_hour.0[9], 1);
+}
+
+/// A day item that is not what its kind promises is an error that names
+/// it, never a zero.
+#[tokio::test]
+async fn an_unreadable_day_item_is_named() {
+    use aws_sdk_dynamodb::types::AttributeValue::S;
+    use rightnow_domain::activity::ActivityError;
+    let t = table().await;
+    t.client()
+        .put_item()
+        .table_name(t.table())
+        .item("pk", S("DAY#2026-11-27".into()))
+        .item("sk", S("PAGE#home".into()))
+        .item("views", S("lots".into()))
+        .send()
+        .await
+        .unwrap();
+    let err = t.read(date!(2026 - 11 - 27), None, 10).await.unwrap_err();
+    let ActivityError::Unreadable { record, why } = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(record, "DAY#2026-11-27 / PAGE#home");
+    assert!(why.contains("views"), "{why}");
 }

@@ -27,8 +27,7 @@ impl PageViewsService {
 
     /// Counts one view (the page is known from then on) and returns the new count.
     pub async fn record(&self, slug: Slug) -> Result<PageViews, DomainError> {
-        let day = self.clock.now().date();
-        let views = self.counter.record_view(&slug, day).await?;
+        let views = self.counter.record_view(&slug, self.clock.now()).await?;
         Ok(PageViews { slug, views })
     }
 }

@@ -65,7 +65,13 @@ async fn a_page_is_unknown_until_its_first_view() {
     assert_eq!(w.views.record(slug("home")).await.unwrap().views, 1);
     assert_eq!(w.views.record(slug("home")).await.unwrap().views, 2);
     assert_eq!(w.views.count(slug("home")).await.unwrap().views, 2);
-    assert_eq!(w.store.day(date!(2026 - 11 - 27), &slug("home")).views, 2);
+    assert_eq!(
+        w.store
+            .page_day(date!(2026 - 11 - 27), &slug("home"))
+            .unwrap()
+            .views,
+        2
+    );
 }
 
 #[tokio::test]
@@ -82,7 +88,10 @@ async fn posting_a_comment_stores_it_counts_it_and_publishes_comment_posted() {
     assert_eq!((c.author.as_str(), c.body.as_str()), ("Ada", "Hello"));
     assert_eq!(w.store.comment_count(&slug("home")), 1);
     assert_eq!(
-        w.store.day(date!(2026 - 11 - 27), &slug("home")).comments,
+        w.store
+            .page_day(date!(2026 - 11 - 27), &slug("home"))
+            .unwrap()
+            .comments,
         1
     );
     let published = w.bus.published();
@@ -258,7 +267,12 @@ async fn an_approved_video_has_a_playback_url_and_unknown_ids_are_not_found() {
             height: Some(240),
         },
     };
-    assert!(w.store.settle(ticket.id, "e1", &verdict).await.unwrap());
+    assert!(
+        w.store
+            .settle(ticket.id, "e1", &verdict, w.clock.now())
+            .await
+            .unwrap()
+    );
     let view = w.videos.status(&ticket.id.to_string()).await.unwrap();
     assert_eq!(view.status, VideoStatus::Approved);
     assert_eq!(view.found, Some(verdict.found));

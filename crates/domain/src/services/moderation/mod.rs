@@ -184,7 +184,11 @@ impl Moderator {
             reasons: reasons.iter().map(Reason::note).collect(),
             found,
         };
-        if !p.videos.settle(video.id, etag, &verdict).await? {
+        if !p
+            .videos
+            .settle(video.id, etag, &verdict, p.clock.now())
+            .await?
+        {
             return Ok(Outcome::LeaseLost { id: video.id });
         }
         let settled = Video {

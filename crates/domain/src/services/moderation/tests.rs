@@ -377,7 +377,12 @@ async fn a_crash_between_verdict_and_move_is_finished_by_the_redelivery() {
             height: None,
         },
     };
-    assert!(w.store.settle(id, &upload.etag, &verdict).await.unwrap());
+    assert!(
+        w.store
+            .settle(id, &upload.etag, &verdict, w.clock.now())
+            .await
+            .unwrap()
+    );
     // WHEN the event is delivered again
     let outcome = w.moderator.moderate(&upload).await.unwrap();
     // THEN the recorded verdict stands and the move is done
