@@ -125,23 +125,35 @@ async fn a_video_upload_round_trip() {
 
 #[tokio::test]
 async fn the_latest_report_once_one_exists() {
+    use rightnow_domain::ports::ReportRuns;
+    use rightnow_domain::report::{Figures, RunId};
     let table = app_table().await;
-    // batch-report's write, until batch-report exists.
+    // batch-report's writes, until batch-report is deployed.
+    let day = date!(2026 - 11 - 26);
+    let run = RunId::parse("journey").unwrap();
+    let now = datetime!(2026-11-27 00:05 UTC);
+    table.begin(day, &run, now, now).await.unwrap();
+    let figures = Figures {
+        pages: 1,
+        views: 4,
+        ..Figures::default()
+    };
+    assert!(table.complete(day, &run, &figures).await.unwrap());
     table
-        .set_latest_report(&ReportPointer {
-            date: date!(2026 - 11 - 26),
-            key: "reports/2026-11-26/report.json".into(),
-            generated_at: datetime!(2026-11-27 00:05 UTC),
+        .point_latest(&ReportPointer {
+            date: day,
+            key: "reports/2026-11-26/report.html".into(),
+            generated_at: now,
         })
         .await
         .unwrap();
-    let latest = get("/api/reports/latest").await;
-    assert_eq!(latest.status, 200, "{latest:?}");
-    assert_eq!(latest.json["date"], "2026-11-26");
-    assert!(
-        latest.json["url"]
-            .as_str()
-            .unwrap()
-            .contains("reports/2026-11-26/report.json")
-    );
+    for path in ["/api/reports/latest", "/api/reports/2026-11-26"] {
+        let report = get(path).await;
+        assert_eq!(report.status, 200, "{report:?}");
+        assert_eq!(report.json["date"], "2026-11-26");
+        assert_eq!(report.json["status"], "ready");
+        assert_eq!(report.json["figures"]["views"], 4);
+        let url = report.json["url"].as_str().unwrap();
+        assert!(url.contains("reports/2026-11-26/report.html"), "{url}");
+    }
 }

@@ -43,6 +43,7 @@ async fn exercise(route: &str) -> Option<Answer> {
             get(&format!("/api/videos/{id}")).await
         }
         "GET /api/reports/latest" => get("/api/reports/latest").await,
+        "GET /api/reports/{date}" => get("/api/reports/1999-01-01").await,
         _ => return None,
     };
     Some(answer)

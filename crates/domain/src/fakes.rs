@@ -18,11 +18,11 @@ use crate::comment::{Comment, CommentId, CommentPage, Cursor};
 use crate::events::DomainEvent;
 use crate::page::Slug;
 use crate::ports::{
-    Claim, CommentStore, CommentWrite, DayActivityLog, DownloadUrls, EventPublisher, HashBlocklist,
-    Moved, ObjectDigests, ObjectRanges, ObjectVersion, PortError, PortResult, ReportIndex,
-    StoredObjects, UploadUrls, VideoStore, ViewCounter,
+    Begin, Claim, CommentStore, CommentWrite, DayActivityLog, DownloadUrls, EventPublisher,
+    HashBlocklist, Moved, ObjectDigests, ObjectRanges, ObjectVersion, PortError, PortResult,
+    ReportIndex, ReportObjects, ReportRuns, StoredObjects, UploadUrls, VideoStore, ViewCounter,
 };
-use crate::report::ReportPointer;
+use crate::report::{DayReport, Failure, Figures, ReportPointer, ReportStatus, RunId};
 use crate::video::{Verdict, Video, VideoId, VideoStatus, VideoType};
 
 const VIDEOS_PLACE: &str = "VIDEOS";
@@ -46,6 +46,7 @@ struct Tables {
     leases: HashMap<String, OffsetDateTime>,
     blocked_hashes: std::collections::HashSet<String>,
     latest_report: Option<ReportPointer>,
+    reports: BTreeMap<Date, DayReport>,
 }
 
 /// The app table, in memory. Set `fail` to make every call fail, as an
@@ -139,6 +140,11 @@ impl InMemoryStore {
     /// Makes `pointer` the latest report, as batch-report would.
     pub fn set_latest_report(&self, pointer: ReportPointer) {
         locked(&self.tables).latest_report = Some(pointer);
+    }
+
+    /// Records `report` as its day's, as batch-report would.
+    pub fn set_report(&self, report: DayReport) {
+        locked(&self.tables).reports.insert(report.date, report);
     }
 }
 
@@ -453,6 +459,136 @@ impl ReportIndex for InMemoryStore {
     async fn latest(&self) -> PortResult<Option<ReportPointer>> {
         self.check()?;
         Ok(locked(&self.tables).latest_report.clone())
+    }
+
+    async fn report(&self, day: Date) -> PortResult<Option<DayReport>> {
+        self.check()?;
+        Ok(locked(&self.tables).reports.get(&day).cloned())
+    }
+}
+
+impl InMemoryStore {
+    /// `day`'s report if `run` holds its lease (or, with `finished`, has
+    /// finished it).
+    fn held<'a>(
+        t: &'a mut Tables,
+        day: Date,
+        run: &RunId,
+        finished: bool,
+    ) -> Option<&'a mut DayReport> {
+        t.reports.get_mut(&day).filter(|r| {
+            r.run == *run
+                && match r.status {
+                    ReportStatus::Running { .. } => true,
+                    ReportStatus::Ready => finished,
+                    ReportStatus::Failed(_) => false,
+                }
+        })
+    }
+}
+
+#[async_trait]
+impl ReportRuns for InMemoryStore {
+    async fn begin(
+        &self,
+        day: Date,
+        run: &RunId,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+    ) -> PortResult<Begin> {
+        self.check()?;
+        let mut t = locked(&self.tables);
+        let running = ReportStatus::Running { lease_until };
+        match t.reports.get_mut(&day) {
+            Some(r) => match r.status {
+                ReportStatus::Running { lease_until: held } if held >= now && r.run != *run => {
+                    Ok(Begin::Running {
+                        holder: r.run.clone(),
+                    })
+                }
+                _ => {
+                    r.status = running;
+                    r.run = run.clone();
+                    Ok(Begin::Started)
+                }
+            },
+            None => {
+                t.reports.insert(
+                    day,
+                    DayReport {
+                        date: day,
+                        status: running,
+                        run: run.clone(),
+                        figures: None,
+                    },
+                );
+                Ok(Begin::Started)
+            }
+        }
+    }
+
+    async fn renew(&self, day: Date, run: &RunId, lease_until: OffsetDateTime) -> PortResult<bool> {
+        self.check()?;
+        let mut t = locked(&self.tables);
+        Ok(match Self::held(&mut t, day, run, false) {
+            Some(r) => {
+                r.status = ReportStatus::Running { lease_until };
+                true
+            }
+            None => false,
+        })
+    }
+
+    async fn complete(&self, day: Date, run: &RunId, figures: &Figures) -> PortResult<bool> {
+        self.check()?;
+        let mut t = locked(&self.tables);
+        Ok(match Self::held(&mut t, day, run, true) {
+            Some(r) => {
+                r.status = ReportStatus::Ready;
+                r.figures = Some(figures.clone());
+                true
+            }
+            None => false,
+        })
+    }
+
+    async fn fail(&self, day: Date, run: &RunId, failure: &Failure) -> PortResult<bool> {
+        self.check()?;
+        let mut t = locked(&self.tables);
+        Ok(match Self::held(&mut t, day, run, false) {
+            Some(r) => {
+                r.status = ReportStatus::Failed(failure.clone());
+                true
+            }
+            None => false,
+        })
+    }
+
+    async fn point_latest(&self, pointer: &ReportPointer) -> PortResult<bool> {
+        self.check()?;
+        let mut t = locked(&self.tables);
+        if t.latest_report
+            .as_ref()
+            .is_some_and(|p| p.date > pointer.date)
+        {
+            return Ok(false);
+        }
+        t.latest_report = Some(pointer.clone());
+        Ok(true)
+    }
+}
+
+#[async_trait]
+impl ReportObjects for InMemoryBucket {
+    async fn put(&self, key: &str, _content_type: &str, body: Vec<u8>) -> PortResult<()> {
+        self.check()?;
+        InMemoryBucket::put(self, key, body);
+        Ok(())
+    }
+
+    async fn get(&self, key: &str) -> PortResult<Option<Vec<u8>>> {
+        self.check()?;
+        Ok(locked(&self.objects).get(key).map(|(data, _)| data.clone()))
     }
 }
 

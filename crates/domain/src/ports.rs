@@ -11,7 +11,7 @@ use crate::activity::{ActivityCursor, ActivityError, ActivityPage};
 use crate::comment::{Comment, CommentId, CommentPage};
 use crate::events::DomainEvent;
 use crate::page::Slug;
-use crate::report::ReportPointer;
+use crate::report::{DayReport, Failure, Figures, ReportPointer, RunId};
 use crate::video::{Verdict, Video, VideoId, VideoType};
 
 /// A backing service failed. Carries the cause for the logs; never shown to
@@ -204,11 +204,64 @@ pub trait DayActivityLog: Send + Sync {
     ) -> Result<ActivityPage, ActivityError>;
 }
 
-/// The pointer to the newest report.
+/// The reports that exist: the pointer to the newest, and each day's record.
 #[async_trait]
 pub trait ReportIndex: Send + Sync {
     /// The newest report, `None` before the first.
     async fn latest(&self) -> PortResult<Option<ReportPointer>>;
+    /// `day`'s report record, `None` if no run ever took that day.
+    async fn report(&self, day: Date) -> PortResult<Option<DayReport>>;
+}
+
+/// What [`ReportRuns::begin`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Begin {
+    /// The caller's run holds the day's lease now.
+    Started,
+    /// Another run holds an unexpired lease on the day.
+    Running {
+        /// The run that holds it.
+        holder: RunId,
+    },
+}
+
+/// The report job's record of each day: a lease, so that one run works on
+/// a day at a time, and the outcome.
+#[async_trait]
+pub trait ReportRuns: Send + Sync {
+    /// Takes `day`'s lease for `run` until `lease_until`: unless another
+    /// run holds a lease that has not expired by `now`. Taking it again
+    /// for the same run (a retried call) succeeds. Of two runs racing,
+    /// one starts. The figures of an earlier finished run are kept.
+    async fn begin(
+        &self,
+        day: Date,
+        run: &RunId,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+    ) -> PortResult<Begin>;
+    /// Extends `run`'s lease on `day` to `lease_until`; `false`, changing
+    /// nothing, if `run` no longer holds it.
+    async fn renew(&self, day: Date, run: &RunId, lease_until: OffsetDateTime) -> PortResult<bool>;
+    /// Records `figures` as `day`'s finished report and ends the lease,
+    /// only if `run` holds it (or already finished it: a retried call);
+    /// `false`, changing nothing, otherwise.
+    async fn complete(&self, day: Date, run: &RunId, figures: &Figures) -> PortResult<bool>;
+    /// Records that `run` failed on `day` and ends its lease, only if `run`
+    /// holds it; `false`, changing nothing, otherwise.
+    async fn fail(&self, day: Date, run: &RunId, failure: &Failure) -> PortResult<bool>;
+    /// Points the latest report at `pointer`, unless it points at a later
+    /// day already: `false` then, changing nothing.
+    async fn point_latest(&self, pointer: &ReportPointer) -> PortResult<bool>;
+}
+
+/// The report job's files: the reports themselves and its working files.
+#[async_trait]
+pub trait ReportObjects: Send + Sync {
+    /// Stores `body` at `key` as `content_type`, replacing what was there.
+    async fn put(&self, key: &str, content_type: &str, body: Vec<u8>) -> PortResult<()>;
+    /// The object at `key`, `None` if there is none.
+    async fn get(&self, key: &str) -> PortResult<Option<Vec<u8>>>;
 }
 
 /// Publishes domain events to the bus.

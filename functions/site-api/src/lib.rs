@@ -80,6 +80,7 @@ pub fn router(services: Services) -> Router {
         .route("/api/videos", post(routes::register_video))
         .route("/api/videos/{id}", get(routes::video_status))
         .route("/api/reports/latest", get(routes::latest_report))
+        .route("/api/reports/{date}", get(routes::day_report))
         .fallback(routes::not_found)
         .with_state(Arc::new(services))
 }

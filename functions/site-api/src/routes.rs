@@ -9,11 +9,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use rightnow_domain::page::Slug;
+use rightnow_domain::report::parse_day;
 
 use crate::Services;
 use crate::bodies::{
-    CommentBody, CommentListBody, HealthBody, LatestReportBody, ListCommentsQuery, NewCommentBody,
-    NewVideoBody, PageViewsBody, UploadTicketBody, VideoBody,
+    CommentBody, CommentListBody, HealthBody, ListCommentsQuery, NewCommentBody, NewVideoBody,
+    PageViewsBody, ReportBody, UploadTicketBody, VideoBody,
 };
 use crate::error::{ApiError, ErrorCode};
 use crate::json::JsonBody;
@@ -100,9 +101,21 @@ pub async fn video_status(
     Ok(Json(app.videos.status(&id).await?.into()))
 }
 
-/// 200 with the latest report and a link; 404 `report_not_found`.
-pub async fn latest_report(State(app): App) -> Result<Json<LatestReportBody>, ApiError> {
+/// 200 with the latest report, its figures and a link; 404
+/// `report_not_found` before the first.
+pub async fn latest_report(State(app): App) -> Result<Json<ReportBody>, ApiError> {
     Ok(Json(app.reports.latest().await?.into()))
+}
+
+/// 200 with the day's report: `ready` (figures and a link), `running` or
+/// `failed` (with why); 404 `report_not_found` for a day no run took; 422
+/// for a date that is not `YYYY-MM-DD` or not a day of the calendar.
+pub async fn day_report(
+    State(app): App,
+    Path(raw): Path<String>,
+) -> Result<Json<ReportBody>, ApiError> {
+    let day = parse_day(&raw).map_err(rightnow_domain::DomainError::from)?;
+    Ok(Json(app.reports.day(day).await?.into()))
 }
 
 /// Only reached when the function is called directly (cargo lambda watch);

@@ -336,11 +336,33 @@ async fn video_errors_write_nothing() {
 #[tokio::test]
 async fn no_report_yet_is_a_404() {
     let h = harness();
-    let (status, json) = h.get("/api/reports/latest").await;
-    assert_eq!(
-        (status, error_code(&json)),
-        (StatusCode::NOT_FOUND, "report_not_found")
-    );
+    for path in ["/api/reports/latest", "/api/reports/2026-11-30"] {
+        let (status, json) = h.get(path).await;
+        assert_eq!(
+            (status, error_code(&json)),
+            (StatusCode::NOT_FOUND, "report_not_found"),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_report_date_that_is_not_a_day_is_a_422_naming_the_date() {
+    let h = harness();
+    for (date, says) in [
+        ("2026-1-30", "must be a day as YYYY-MM-DD"),
+        ("yesterday", "must be a day as YYYY-MM-DD"),
+        ("2026-02-30", "2026-02-30 is not a day of the calendar"),
+    ] {
+        let (status, json) = h.get(&format!("/api/reports/{date}")).await;
+        assert_eq!(
+            (status, error_code(&json)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+            "{date}"
+        );
+        let message = json["error"]["message"].as_str().unwrap();
+        assert!(message.contains(says), "{date}: {message}");
+    }
 }
 
 #[tokio::test]

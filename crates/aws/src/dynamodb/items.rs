@@ -13,7 +13,10 @@ use rightnow_domain::comment::{Comment, CommentId};
 use rightnow_domain::container::Container;
 use rightnow_domain::page::Slug;
 use rightnow_domain::ports::PortError;
-use rightnow_domain::report::ReportPointer;
+use rightnow_domain::report::{
+    ChatFigures, DayReport, Failure, Figures, HourFigures, PageFigures, ReportPointer,
+    ReportStatus, RunId, VideoFigures,
+};
 use rightnow_domain::video::{Found, ReasonNote, Video, VideoId, VideoStatus, VideoType};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
@@ -447,6 +450,235 @@ impl ReportPointerItem {
             key: self.key,
             generated_at: self.generated_at,
         }
+    }
+}
+
+/// `REPORT#<date>` / `REPORT`: a day's report: the lease of the run
+/// working on it (`run`, `leaseUntil` in epoch seconds, while `running`),
+/// its outcome (`ready` with `figures`, or `failed` with `failure`). The
+/// figures of the last finished run stay through a rerun.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportItem {
+    pk: String,
+    sk: String,
+    #[serde(with = "iso_date")]
+    date: Date,
+    status: String,
+    run: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lease_until: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    figures: Option<FiguresItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    failure: Option<FailureItem>,
+}
+
+impl ReportItem {
+    pub const STATUS: &'static str = "status";
+    pub const RUN: &'static str = "run";
+    pub const DATE: &'static str = "date";
+    pub const LEASE_UNTIL: &'static str = "leaseUntil";
+    pub const FIGURES: &'static str = "figures";
+    pub const FAILURE: &'static str = "failure";
+    pub const RUNNING: &'static str = "running";
+    pub const READY: &'static str = "ready";
+    pub const FAILED: &'static str = "failed";
+
+    pub fn key(day: Date) -> Item {
+        key(format!("REPORT#{day}"), "REPORT")
+    }
+
+    pub fn into_domain(self) -> Result<DayReport, PortError> {
+        let bad = |what: &dyn std::fmt::Display| corrupt("report", &self.pk, what);
+        let status = match (self.status.as_str(), self.lease_until, self.failure) {
+            (Self::RUNNING, Some(until), _) => ReportStatus::Running {
+                lease_until: OffsetDateTime::from_unix_timestamp(until).map_err(|e| bad(&e))?,
+            },
+            (Self::READY, _, _) => ReportStatus::Ready,
+            (Self::FAILED, _, Some(f)) => ReportStatus::Failed(Failure {
+                code: f.code,
+                message: f.message,
+            }),
+            (other, _, _) => return Err(bad(&format!("status {other:?} without its details"))),
+        };
+        Ok(DayReport {
+            date: self.date,
+            status,
+            run: RunId::parse(&self.run).map_err(|e| bad(&e))?,
+            figures: self
+                .figures
+                .map(FiguresItem::into_domain)
+                .transpose()
+                .map_err(|e| bad(&e))?,
+        })
+    }
+}
+
+/// Why a day's report failed, as stored.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct FailureItem {
+    code: String,
+    message: String,
+}
+
+impl FailureItem {
+    pub fn from_domain(f: &Failure) -> Self {
+        Self {
+            code: f.code.clone(),
+            message: f.message.clone(),
+        }
+    }
+}
+
+/// A day's figures, as a report's record stores them (a map, under 4 KB:
+/// every part is bounded).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FiguresItem {
+    pages: u64,
+    views: u64,
+    comments: u64,
+    top_pages: Vec<PageFiguresItem>,
+    /// 24 entries, one per hour (UTC).
+    hours: Vec<HourItem>,
+    videos: VideoFiguresItem,
+    chat: ChatFiguresItem,
+    unanswered: Vec<UnansweredItem>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PageFiguresItem {
+    slug: String,
+    views: u64,
+    comments: u64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct HourItem {
+    views: u64,
+    comments: u64,
+    videos: u64,
+    chat: u64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct VideoFiguresItem {
+    registered: u64,
+    approved: u64,
+    rejected: u64,
+    reasons: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ChatFiguresItem {
+    turns: u64,
+    sessions: u64,
+    answered: u64,
+    fallback: u64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct UnansweredItem {
+    question: String,
+    count: u64,
+}
+
+impl FiguresItem {
+    pub fn from_domain(f: &Figures) -> Self {
+        Self {
+            pages: f.pages,
+            views: f.views,
+            comments: f.comments,
+            top_pages: f
+                .top_pages
+                .iter()
+                .map(|p| PageFiguresItem {
+                    slug: p.slug.to_string(),
+                    views: p.views,
+                    comments: p.comments,
+                })
+                .collect(),
+            hours: f
+                .hours
+                .iter()
+                .map(|h| HourItem {
+                    views: h.views,
+                    comments: h.comments,
+                    videos: h.videos,
+                    chat: h.chat,
+                })
+                .collect(),
+            videos: VideoFiguresItem {
+                registered: f.videos.registered,
+                approved: f.videos.approved,
+                rejected: f.videos.rejected,
+                reasons: f.videos.reasons.clone(),
+            },
+            chat: ChatFiguresItem {
+                turns: f.chat.turns,
+                sessions: f.chat.sessions,
+                answered: f.chat.answered,
+                fallback: f.chat.fallback,
+            },
+            unanswered: f
+                .unanswered
+                .iter()
+                .map(|q| UnansweredItem {
+                    question: q.question.clone(),
+                    count: q.count,
+                })
+                .collect(),
+        }
+    }
+
+    fn into_domain(self) -> Result<Figures, String> {
+        let hours: [HourItem; 24] = self
+            .hours
+            .try_into()
+            .map_err(|h: Vec<HourItem>| format!("{} hours, not 24", h.len()))?;
+        Ok(Figures {
+            pages: self.pages,
+            views: self.views,
+            comments: self.comments,
+            top_pages: self
+                .top_pages
+                .into_iter()
+                .map(|p| {
+                    Ok(PageFigures {
+                        slug: Slug::parse(&p.slug).map_err(|e| e.to_string())?,
+                        views: p.views,
+                        comments: p.comments,
+                    })
+                })
+                .collect::<Result<_, String>>()?,
+            hours: hours.map(|h| HourFigures {
+                views: h.views,
+                comments: h.comments,
+                videos: h.videos,
+                chat: h.chat,
+            }),
+            videos: VideoFigures {
+                registered: self.videos.registered,
+                approved: self.videos.approved,
+                rejected: self.videos.rejected,
+                reasons: self.videos.reasons,
+            },
+            chat: ChatFigures {
+                turns: self.chat.turns,
+                sessions: self.chat.sessions,
+                answered: self.chat.answered,
+                fallback: self.chat.fallback,
+            },
+            unanswered: self
+                .unanswered
+                .into_iter()
+                .map(|q| Unanswered {
+                    question: q.question,
+                    count: q.count,
+                })
+                .collect(),
+        })
     }
 }
 

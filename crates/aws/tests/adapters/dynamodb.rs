@@ -4,11 +4,12 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use rightnow_aws::dynamodb::AppTable;
+use rightnow_domain::activity::Unanswered;
 use rightnow_domain::comment::{Comment, CommentId};
 use rightnow_domain::container::Container;
 use rightnow_domain::page::Slug;
 use rightnow_domain::ports::*;
-use rightnow_domain::report::ReportPointer;
+use rightnow_domain::report::{Figures, PageFigures, ReportPointer, ReportStatus, RunId};
 use rightnow_domain::video::{Found, ReasonNote, Verdict, Video, VideoId, VideoStatus, VideoType};
 use time::OffsetDateTime;
 use time::macros::{date, datetime};
@@ -149,13 +150,40 @@ async fn every_item_kind_keeps_its_golden_shape() {
         },
     };
     assert!(t.settle(judged.id, etag, &verdict, at).await.unwrap());
-    t.set_latest_report(&ReportPointer {
+    t.point_latest(&ReportPointer {
         date: date!(2026 - 11 - 26),
-        key: "reports/2026-11-26/report.json".into(),
+        key: "reports/2026-11-26/report.html".into(),
         generated_at: datetime!(2026-11-27 00:05 UTC),
     })
     .await
     .unwrap();
+    let run = RunId::parse("nightly-2026-11-27").unwrap();
+    let day = date!(2026 - 11 - 26);
+    t.begin(day, &run, at, at + time::Duration::minutes(15))
+        .await
+        .unwrap();
+    let mut figures = Figures {
+        pages: 1,
+        views: 3,
+        comments: 1,
+        ..Figures::default()
+    };
+    figures.hours[10].views = 3;
+    figures.top_pages.push(PageFigures {
+        slug: slug("home"),
+        views: 3,
+        comments: 1,
+    });
+    figures.videos.reasons.insert("too_long".into(), 1);
+    figures.unanswered.push(Unanswered {
+        question: "어떻게 배포해요".into(),
+        count: 2,
+    });
+    assert!(t.complete(day, &run, &figures).await.unwrap());
+    let failed_day = date!(2026 - 11 - 25);
+    t.begin(failed_day, &run, at, at).await.unwrap();
+    let failure = rightnow_domain::services::failure_for("UnreadableActivity");
+    assert!(t.fail(failed_day, &run, &failure).await.unwrap());
 
     for (kind, pk, sk) in [
         ("page", "PAGE#home".to_owned(), "PAGE".to_owned()),
@@ -169,6 +197,8 @@ async fn every_item_kind_keeps_its_golden_shape() {
             "VIDEO".into(),
         ),
         ("latest_report", "REPORT".into(), "LATEST".into()),
+        ("report_ready", "REPORT#2026-11-26".into(), "REPORT".into()),
+        ("report_failed", "REPORT#2026-11-25".into(), "REPORT".into()),
     ] {
         let item = dynamodb_json(&raw_item(&t, &pk, &sk).await);
         insta::assert_json_snapshot!(kind, item, {
@@ -425,16 +455,109 @@ async fn a_hash_is_blocked_once_an_operator_lists_it() {
 }
 
 #[tokio::test]
-async fn the_latest_report_pointer_round_trips() {
+async fn the_latest_report_pointer_only_moves_forward() {
     let t = table().await;
     assert_eq!(t.latest().await.unwrap(), None);
-    let pointer = ReportPointer {
-        date: date!(2026 - 11 - 26),
-        key: "reports/2026-11-26/report.json".into(),
+    let pointer = |day: time::Date| ReportPointer {
+        date: day,
+        key: format!("reports/{day}/report.html"),
         generated_at: datetime!(2026-11-27 00:05 UTC),
     };
-    t.set_latest_report(&pointer).await.unwrap();
-    assert_eq!(t.latest().await.unwrap(), Some(pointer));
+    assert!(
+        t.point_latest(&pointer(date!(2026 - 11 - 26)))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !t.point_latest(&pointer(date!(2026 - 11 - 20)))
+            .await
+            .unwrap()
+    );
+    assert!(
+        t.point_latest(&pointer(date!(2026 - 11 - 26)))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        t.latest().await.unwrap(),
+        Some(pointer(date!(2026 - 11 - 26)))
+    );
+}
+
+/// A day's lease is held by one run at a time, renewed and ended only by
+/// its holder; a finished report's figures read back as written.
+#[tokio::test]
+async fn a_days_report_is_leased_to_one_run_and_finished_by_it() {
+    let t = table().await;
+    let day = date!(2026 - 12 - 01);
+    let now = datetime!(2026-12-02 00:15 UTC);
+    let lease = time::Duration::minutes(15);
+    let (first, second) = (
+        RunId::parse("first").unwrap(),
+        RunId::parse("second").unwrap(),
+    );
+    assert_eq!(t.report(day).await.unwrap(), None);
+
+    // Two runs race for the day: exactly one starts.
+    let (a, b) = tokio::join!(
+        t.begin(day, &first, now, now + lease),
+        t.begin(day, &second, now, now + lease)
+    );
+    let outcomes = [a.unwrap(), b.unwrap()];
+    let started = outcomes.iter().filter(|o| **o == Begin::Started).count();
+    assert_eq!(started, 1, "{outcomes:?}");
+    let (holder, other) = if outcomes[0] == Begin::Started {
+        (&first, &second)
+    } else {
+        (&second, &first)
+    };
+    assert_eq!(
+        t.begin(day, other, now, now + lease).await.unwrap(),
+        Begin::Running {
+            holder: holder.clone()
+        }
+    );
+    // Its own retry goes on; only it renews; a stranger cannot finish it.
+    assert_eq!(
+        t.begin(day, holder, now, now + lease).await.unwrap(),
+        Begin::Started
+    );
+    assert!(t.renew(day, holder, now + lease * 2).await.unwrap());
+    assert!(!t.renew(day, other, now + lease).await.unwrap());
+    let figures = Figures {
+        pages: 2,
+        views: 7,
+        ..Figures::default()
+    };
+    assert!(!t.complete(day, other, &figures).await.unwrap());
+    assert!(t.complete(day, holder, &figures).await.unwrap());
+    assert!(
+        t.complete(day, holder, &figures).await.unwrap(),
+        "a retry is fine"
+    );
+    let report = t.report(day).await.unwrap().unwrap();
+    assert_eq!(report.status, ReportStatus::Ready);
+    assert_eq!(report.figures, Some(figures.clone()));
+
+    // A rerun takes it again at once, keeping the figures until it finishes.
+    assert_eq!(
+        t.begin(day, other, now, now + lease).await.unwrap(),
+        Begin::Started
+    );
+    let report = t.report(day).await.unwrap().unwrap();
+    assert!(matches!(report.status, ReportStatus::Running { .. }));
+    assert_eq!(report.figures, Some(figures));
+    // And an expired lease gives way.
+    let later = now + lease + time::Duration::seconds(1);
+    assert_eq!(
+        t.begin(day, holder, later, later + lease).await.unwrap(),
+        Begin::Started
+    );
+    assert!(
+        !t.fail(day, other, &rightnow_domain::services::failure_for("x"))
+            .await
+            .unwrap()
+    );
 }
 
 /// A day's activity reads back whole, in the table's order, through pages

@@ -5,12 +5,17 @@ mod comments;
 mod ids;
 pub mod moderation;
 mod pages;
+mod report_job;
 mod reports;
 mod videos;
 
 pub use comments::Comments;
 pub use ids::Ids;
 pub use pages::PageViewsService;
+pub use report_job::{
+    JobError, JobSettings, Prepared, Progress, ROWS_PER_PART, ReportFiles, ReportJob,
+    ReportJobPorts, failure_for,
+};
 pub use reports::Reports;
 pub use videos::Videos;
 

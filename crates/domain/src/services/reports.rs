@@ -1,11 +1,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use time::Date;
+
 use crate::ports::{DownloadUrls, ReportIndex};
-use crate::report::LatestReport;
+use crate::report::{DayReport, ReportStatus, ReportView};
 use crate::{DomainError, Resource};
 
-/// Reports: where the latest one is.
+/// Reports: the latest, and any day's, with a link to read a ready one.
 pub struct Reports {
     index: Arc<dyn ReportIndex>,
     downloads: Arc<dyn DownloadUrls>,
@@ -21,16 +23,32 @@ impl Reports {
     }
 
     /// The latest report and a download URL; not found before the first.
-    pub async fn latest(&self) -> Result<LatestReport, DomainError> {
+    pub async fn latest(&self) -> Result<ReportView, DomainError> {
         let pointer = self
             .index
             .latest()
             .await?
             .ok_or(DomainError::NotFound(Resource::Report))?;
-        let url = self
-            .downloads
-            .presign_get(&pointer.key, Self::URL_TTL)
-            .await?;
-        Ok(LatestReport { pointer, url })
+        self.day(pointer.date).await
+    }
+
+    /// `day`'s report, running, ready (with a download URL) or failed (with
+    /// why); not found for a day no run took.
+    pub async fn day(&self, day: Date) -> Result<ReportView, DomainError> {
+        let report = self
+            .index
+            .report(day)
+            .await?
+            .ok_or(DomainError::NotFound(Resource::Report))?;
+        let url = match report.status {
+            ReportStatus::Ready => Some(self.link(&report).await?),
+            _ => None,
+        };
+        Ok(ReportView { report, url })
+    }
+
+    async fn link(&self, report: &DayReport) -> Result<String, DomainError> {
+        let key = crate::report::ReportKeys::of(report.date).html;
+        Ok(self.downloads.presign_get(&key, Self::URL_TTL).await?)
     }
 }

@@ -14,7 +14,7 @@ use crate::events::DomainEvent;
 use crate::fakes::{FakeSigner, FixedClock, InMemoryStore, RecordingPublisher};
 use crate::page::Slug;
 use crate::ports::{Claim, VideoStore};
-use crate::report::ReportPointer;
+use crate::report::{DayReport, Figures, ReportPointer, ReportStatus, RunId};
 use crate::video::{Found, NewVideo, Verdict, VideoStatus};
 use crate::{DomainError, Resource};
 
@@ -297,13 +297,46 @@ async fn the_latest_report_is_not_found_until_one_exists() {
         w.reports.latest().await,
         Err(DomainError::NotFound(Resource::Report))
     ));
+    let day = date!(2026 - 11 - 26);
     w.store.set_latest_report(ReportPointer {
-        date: date!(2026 - 11 - 26),
-        key: "reports/2026-11-26/report.json".into(),
+        date: day,
+        key: "reports/2026-11-26/report.html".into(),
         generated_at: datetime!(2026-11-27 00:05 UTC),
     });
+    w.store.set_report(DayReport {
+        date: day,
+        status: ReportStatus::Ready,
+        run: RunId::parse("r1").unwrap(),
+        figures: Some(Figures::default()),
+    });
     let latest = w.reports.latest().await.unwrap();
-    assert!(latest.url.contains("reports/2026-11-26/report.json"));
+    assert!(
+        latest
+            .url
+            .unwrap()
+            .contains("reports/2026-11-26/report.html")
+    );
+    assert_eq!(latest.report.figures, Some(Figures::default()));
+}
+
+#[tokio::test]
+async fn a_days_report_shows_its_failure_and_no_link() {
+    let w = world();
+    let day = date!(2026 - 11 - 25);
+    assert!(matches!(
+        w.reports.day(day).await,
+        Err(DomainError::NotFound(Resource::Report))
+    ));
+    let failure = crate::services::failure_for("UnreadableActivity");
+    w.store.set_report(DayReport {
+        date: day,
+        status: ReportStatus::Failed(failure.clone()),
+        run: RunId::parse("r1").unwrap(),
+        figures: None,
+    });
+    let view = w.reports.day(day).await.unwrap();
+    assert_eq!(view.report.status, ReportStatus::Failed(failure));
+    assert_eq!(view.url, None);
 }
 
 #[tokio::test]

@@ -6,12 +6,13 @@
 
 use rightnow_domain::comment::{Comment, CommentPage, NewComment};
 use rightnow_domain::page::PageViews;
-use rightnow_domain::report::LatestReport;
 use rightnow_domain::video::{NewVideo, UploadTicket, VideoView};
 use serde::{Deserialize, Serialize};
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 
-time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
+mod reports;
+
+pub use reports::ReportBody;
 
 /// `POST /api/pages/{slug}/comments`.
 #[derive(Debug, Deserialize)]
@@ -212,38 +213,14 @@ impl From<VideoView> for VideoBody {
     }
 }
 
-/// `GET /api/reports/latest`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LatestReportBody {
-    #[serde(with = "iso_date")]
-    date: Date,
-    key: String,
-    #[serde(with = "time::serde::rfc3339")]
-    generated_at: OffsetDateTime,
-    url: String,
-}
-
-impl From<LatestReport> for LatestReportBody {
-    fn from(r: LatestReport) -> Self {
-        Self {
-            date: r.pointer.date,
-            key: r.pointer.key,
-            generated_at: r.pointer.generated_at,
-            url: r.url,
-        }
-    }
-}
-
 /// The golden shape of every response body, from fixed domain values.
 #[cfg(test)]
 mod tests {
     use rightnow_domain::comment::{CommentId, Cursor};
     use rightnow_domain::container::Container;
     use rightnow_domain::page::Slug;
-    use rightnow_domain::report::ReportPointer;
     use rightnow_domain::video::{Found, ReasonNote, VideoId, VideoStatus};
-    use time::macros::{date, datetime};
+    use time::macros::datetime;
     use ulid::Ulid;
 
     use super::*;
@@ -350,18 +327,5 @@ mod tests {
                 playback_url: Some("https://media.example/videos/x?X-Amz-Signature=abc".into()),
             })
         );
-    }
-
-    #[test]
-    fn latest_report() {
-        insta::assert_json_snapshot!(LatestReportBody::from(LatestReport {
-            pointer: ReportPointer {
-                date: date!(2026 - 11 - 26),
-                key: "reports/2026-11-26/report.json".into(),
-                generated_at: datetime!(2026-11-27 00:05 UTC),
-            },
-            url: "https://reports.example/reports/2026-11-26/report.json?X-Amz-Signature=abc"
-                .into(),
-        }));
     }
 }

@@ -1,0 +1,375 @@
+//! The daily report job, as steps that each fit in one invocation: the
+//! state machine that drives it (template.yaml, `statemachine/`) keeps the
+//! [`Progress`] between them, so no step holds the day and none needs to
+//! outlive its deadline.
+//!
+//! 1. [`ReportJob::prepare`]: which day (the one asked for, or yesterday in
+//!    UTC), and the day's lease, so one run works on a day at a time.
+//! 2. [`ReportJob::aggregate`], as many times as it takes: reads the day's
+//!    activity a page at a time until its time is up, counting it into the
+//!    figures (bounded) and writing the rows of its pages to working files
+//!    (the one part that grows with the day).
+//! 3. [`ReportJob::rows`] and [`ReportJob::store`]: the caller renders the
+//!    files from the figures and the rows; the job stores them.
+//! 4. [`ReportJob::publish`]: the day's record says ready, the latest
+//!    pointer moves, `ReportReady` goes out.
+//!
+//! However the work is split, the figures and the rows come out the same:
+//! the activity is read in one stable order, and the rows are cut into
+//! parts by count, whatever the steps.
+
+mod rows;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use time::{Date, Duration, OffsetDateTime};
+
+use crate::ValidationError;
+use crate::activity::{ActivityCursor, ActivityError};
+use crate::clock::Clock;
+use crate::events::{DomainEvent, ReportReady};
+use crate::ports::{Begin, DayActivityLog, EventPublisher, PortError, ReportObjects, ReportRuns};
+use crate::report::{Failure, Figures, PageFigures, ReportKeys, ReportPointer, RunId, parse_day};
+
+pub use rows::ROWS_PER_PART;
+
+/// The ports the job needs.
+pub struct ReportJobPorts {
+    /// The day's activity.
+    pub activity: Arc<dyn DayActivityLog>,
+    /// The day's lease and outcome, and the latest pointer.
+    pub runs: Arc<dyn ReportRuns>,
+    /// The reports and the working files.
+    pub objects: Arc<dyn ReportObjects>,
+    /// Where `ReportReady` goes.
+    pub bus: Arc<dyn EventPublisher>,
+    /// The time: which day is yesterday, when leases expire.
+    pub clock: Arc<dyn Clock>,
+}
+
+/// The job's settings.
+#[derive(Debug, Clone, Copy)]
+pub struct JobSettings {
+    /// How long a lease lasts past each step: longer than any step takes.
+    pub lease: Duration,
+}
+
+/// Where a run is: handed from step to step by the state machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    /// The day being reported.
+    pub day: Date,
+    /// The run doing it.
+    pub run: RunId,
+    /// Where the next read of the day resumes; `None` at the start.
+    pub cursor: Option<ActivityCursor>,
+    /// How many working files of rows are written.
+    pub parts: u32,
+    /// Rows read since the last full part, not yet in a working file.
+    pub pending: Vec<PageFigures>,
+    /// The figures so far.
+    pub figures: Figures,
+    /// Whether the whole day is read.
+    pub done: bool,
+}
+
+/// What [`ReportJob::prepare`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prepared {
+    /// The run holds the day's lease; work starts from nothing.
+    Started(Box<Progress>),
+    /// Another run is working on the day: this one has nothing to do.
+    AlreadyRunning {
+        /// The day.
+        day: Date,
+        /// The run that holds it.
+        holder: RunId,
+    },
+}
+
+/// The three files of a day's report, rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportFiles {
+    /// `report.json`.
+    pub json: Vec<u8>,
+    /// `report.csv`.
+    pub csv: Vec<u8>,
+    /// `report.html`.
+    pub html: Vec<u8>,
+}
+
+/// Why a step failed. [`JobError::name`] is the name the state machine
+/// matches on (retry the transient, catch the rest).
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// The input names no day, or no run this job can use.
+    #[error(transparent)]
+    InvalidInput(#[from] ValidationError),
+    /// A day that has not begun yet.
+    #[error("{day} is in the future (today is {today}, UTC)")]
+    FutureDate {
+        /// The day asked for.
+        day: Date,
+        /// Today.
+        today: Date,
+    },
+    /// A checkpoint that is not one this job wrote for this run.
+    #[error("bad checkpoint: {0}")]
+    BadCheckpoint(String),
+    /// Another run took the day over (this one's lease expired).
+    #[error("run {run} no longer holds the lease on {day}")]
+    LeaseLost {
+        /// The day.
+        day: Date,
+        /// The run that lost it.
+        run: RunId,
+    },
+    /// The day's activity holds a record that cannot be read.
+    #[error(transparent)]
+    UnreadableActivity(ActivityError),
+    /// A backing service failed; worth retrying.
+    #[error("a backing service failed: {0}")]
+    Unavailable(#[from] PortError),
+}
+
+impl From<ActivityError> for JobError {
+    fn from(e: ActivityError) -> Self {
+        match e {
+            ActivityError::Port(p) => JobError::Unavailable(p),
+            unreadable => JobError::UnreadableActivity(unreadable),
+        }
+    }
+}
+
+impl JobError {
+    /// The error's name, as the state machine sees it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            JobError::InvalidInput(_) => "InvalidInput",
+            JobError::FutureDate { .. } => "FutureDate",
+            JobError::BadCheckpoint(_) => "BadCheckpoint",
+            JobError::LeaseLost { .. } => "LeaseLost",
+            JobError::UnreadableActivity(_) => "UnreadableActivity",
+            JobError::Unavailable(_) => "StorageUnavailable",
+        }
+    }
+}
+
+/// What a failed run leaves in the day's record, by the name of the error
+/// that stopped it: a code and a sentence for whoever reads the report's
+/// status, never the internal cause (that is in the logs).
+pub fn failure_for(error_name: &str) -> Failure {
+    let (code, message) = match error_name {
+        "UnreadableActivity" => (
+            "unreadable_activity",
+            "The day's activity holds a record that cannot be read; it needs repair \
+             (the function's logs name it), then a rerun.",
+        ),
+        "StorageUnavailable" => (
+            "storage_unavailable",
+            "The table or the bucket kept failing through every retry; rerun the day later.",
+        ),
+        "LeaseLost" => (
+            "lease_lost",
+            "The run took too long and another run took the day over.",
+        ),
+        "BadCheckpoint" => (
+            "bad_checkpoint",
+            "A step was handed a checkpoint this run did not write.",
+        ),
+        "States.Timeout" => ("timed_out", "A step ran out of time through every retry."),
+        _ => (
+            "job_failed",
+            "A step of the report job failed; the execution's history says which.",
+        ),
+    };
+    Failure {
+        code: code.to_owned(),
+        message: message.to_owned(),
+    }
+}
+
+/// The report job.
+pub struct ReportJob {
+    ports: ReportJobPorts,
+    settings: JobSettings,
+}
+
+impl ReportJob {
+    /// The job on `ports`, with `settings`.
+    pub fn new(ports: ReportJobPorts, settings: JobSettings) -> Self {
+        Self { ports, settings }
+    }
+
+    /// Resolves the day (`requested`, or yesterday in UTC) and takes its
+    /// lease for `run`.
+    pub async fn prepare(&self, requested: Option<&str>, run: RunId) -> Result<Prepared, JobError> {
+        let now = self.ports.clock.now();
+        let today = now.date();
+        let day = match requested {
+            Some(raw) => parse_day(raw)?,
+            None => today
+                .previous_day()
+                .expect("today is not the first day of time"),
+        };
+        if day > today {
+            return Err(JobError::FutureDate { day, today });
+        }
+        let until = now + self.settings.lease;
+        match self.ports.runs.begin(day, &run, now, until).await? {
+            Begin::Started => Ok(Prepared::Started(Box::new(Progress {
+                day,
+                run,
+                cursor: None,
+                parts: 0,
+                pending: Vec::new(),
+                figures: Figures::default(),
+                done: false,
+            }))),
+            Begin::Running { holder } => Ok(Prepared::AlreadyRunning { day, holder }),
+        }
+    }
+
+    /// Reads on from `progress`, `page_size` records at a time, until the
+    /// day is read or `until` has passed (at least one page either way, so
+    /// every step moves on).
+    pub async fn aggregate(
+        &self,
+        mut progress: Progress,
+        until: OffsetDateTime,
+        page_size: u16,
+    ) -> Result<Progress, JobError> {
+        self.renew(&progress).await?;
+        if progress.done {
+            return Ok(progress);
+        }
+        loop {
+            let page = self
+                .ports
+                .activity
+                .read(progress.day, progress.cursor.as_ref(), page_size)
+                .await?;
+            for record in page.records {
+                if let Some(row) = progress.figures.add(record) {
+                    progress.pending.push(row);
+                }
+                if progress.pending.len() == ROWS_PER_PART {
+                    self.write_part(&mut progress).await?;
+                }
+            }
+            progress.cursor = page.next;
+            if progress.cursor.is_none() {
+                if !progress.pending.is_empty() {
+                    self.write_part(&mut progress).await?;
+                }
+                progress.done = true;
+                return Ok(progress);
+            }
+            if self.ports.clock.now() >= until {
+                return Ok(progress);
+            }
+        }
+    }
+
+    /// The rows of part `part` of a finished run, in order.
+    pub async fn rows(&self, progress: &Progress, part: u32) -> Result<Vec<PageFigures>, JobError> {
+        if !progress.done {
+            return Err(JobError::BadCheckpoint(
+                "the day is not read to its end".into(),
+            ));
+        }
+        let key = rows::part_key(progress, part);
+        let body = self.ports.objects.get(&key).await?.ok_or_else(|| {
+            JobError::BadCheckpoint(format!("part {part} of run {} is missing", progress.run))
+        })?;
+        rows::decode(&body).map_err(JobError::BadCheckpoint)
+    }
+
+    /// Stores the report's files, while the run still holds the day.
+    pub async fn store(
+        &self,
+        progress: &Progress,
+        files: ReportFiles,
+    ) -> Result<ReportKeys, JobError> {
+        self.renew(progress).await?;
+        let keys = ReportKeys::of(progress.day);
+        let objects = &self.ports.objects;
+        objects
+            .put(&keys.json, "application/json", files.json)
+            .await?;
+        objects
+            .put(&keys.csv, "text/csv; charset=utf-8", files.csv)
+            .await?;
+        objects
+            .put(&keys.html, "text/html; charset=utf-8", files.html)
+            .await?;
+        Ok(keys)
+    }
+
+    /// Records the day's report as ready, moves the latest pointer (unless
+    /// a later day's report is there) and announces it.
+    pub async fn publish(&self, progress: &Progress) -> Result<ReportPointer, JobError> {
+        let p = &self.ports;
+        if !p
+            .runs
+            .complete(progress.day, &progress.run, &progress.figures)
+            .await?
+        {
+            return Err(self.lease_lost(progress));
+        }
+        let pointer = ReportPointer {
+            date: progress.day,
+            key: ReportKeys::of(progress.day).html,
+            generated_at: p.clock.now(),
+        };
+        p.runs.point_latest(&pointer).await?;
+        p.bus
+            .publish(&[DomainEvent::ReportReady(ReportReady {
+                date: pointer.date,
+                key: pointer.key.clone(),
+                generated_at: pointer.generated_at,
+            })])
+            .await?;
+        Ok(pointer)
+    }
+
+    /// Records that `run` failed on `day` with `failure`; `false` if the
+    /// run did not hold the day (it failed before taking it, or lost it).
+    pub async fn fail(&self, day: Date, run: &RunId, failure: &Failure) -> Result<bool, JobError> {
+        Ok(self.ports.runs.fail(day, run, failure).await?)
+    }
+
+    async fn renew(&self, progress: &Progress) -> Result<(), JobError> {
+        let until = self.ports.clock.now() + self.settings.lease;
+        if !self
+            .ports
+            .runs
+            .renew(progress.day, &progress.run, until)
+            .await?
+        {
+            return Err(self.lease_lost(progress));
+        }
+        Ok(())
+    }
+
+    fn lease_lost(&self, progress: &Progress) -> JobError {
+        JobError::LeaseLost {
+            day: progress.day,
+            run: progress.run.clone(),
+        }
+    }
+
+    async fn write_part(&self, progress: &mut Progress) -> Result<(), JobError> {
+        let key = rows::part_key(progress, progress.parts);
+        let body = rows::encode(&progress.pending);
+        self.ports
+            .objects
+            .put(&key, "text/csv; charset=utf-8", body)
+            .await?;
+        progress.parts += 1;
+        progress.pending.clear();
+        Ok(())
+    }
+}
