@@ -5,14 +5,16 @@
 //!   condition of the source's ETag (`x-amz-copy-source-if-match`), then a
 //!   `DeleteObject` on the same condition (`If-Match`);
 //! - [`ObjectDigests`]: one streaming `GetObject` (`If-Match`) hashed chunk
-//!   by chunk, so memory stays flat whatever the size.
+//!   by chunk, so memory stays flat whatever the size;
+//! - [`ReportObjects`]: whole small objects, `PutObject` and `GetObject`.
 
 use async_trait::async_trait;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use rightnow_domain::ports::{
-    Moved, ObjectDigests, ObjectRanges, ObjectVersion, PortError, PortResult, StoredObjects,
+    Moved, ObjectDigests, ObjectRanges, ObjectVersion, PortError, PortResult, ReportObjects,
+    StoredObjects,
 };
 use sha2::{Digest, Sha256};
 
@@ -194,5 +196,38 @@ impl ObjectDigests for BucketObjects {
         let digest = hasher.finalize();
         let hex = digest.iter().map(|b| format!("{b:02x}")).collect();
         Ok(Some((hex, hashed)))
+    }
+}
+
+#[async_trait]
+impl ReportObjects for BucketObjects {
+    async fn put(&self, key: &str, content_type: &str, body: Vec<u8>) -> PortResult<()> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .body(body.into())
+            .send()
+            .await
+            .map_err(port_err)?;
+        Ok(())
+    }
+
+    async fn get(&self, key: &str) -> PortResult<Option<Vec<u8>>> {
+        let out = match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) if status(&e) == Some(404) => return Ok(None),
+            Err(e) => return Err(port_err(e)),
+        };
+        let bytes = out.body.collect().await.map_err(port_err)?;
+        Ok(Some(bytes.to_vec()))
     }
 }

@@ -651,21 +651,35 @@ impl EventPublisher for RecordingPublisher {
 
 /// A clock that stands still until moved.
 #[derive(Debug)]
-pub struct FixedClock(Mutex<OffsetDateTime>);
+pub struct FixedClock {
+    now: Mutex<OffsetDateTime>,
+    tick: time::Duration,
+}
 
 impl FixedClock {
     /// A clock stopped at `t`.
     pub fn at(t: OffsetDateTime) -> Self {
-        Self(Mutex::new(t))
+        Self::ticking(t, time::Duration::ZERO)
+    }
+    /// A clock at `t` that moves on by `tick` each time it is read, as
+    /// work takes time.
+    pub fn ticking(t: OffsetDateTime, tick: time::Duration) -> Self {
+        Self {
+            now: Mutex::new(t),
+            tick,
+        }
     }
     /// Moves the clock on by `by`.
     pub fn advance(&self, by: time::Duration) {
-        *locked(&self.0) += by;
+        *locked(&self.now) += by;
     }
 }
 
 impl Clock for FixedClock {
     fn now(&self) -> OffsetDateTime {
-        *locked(&self.0)
+        let mut now = locked(&self.now);
+        let t = *now;
+        *now += self.tick;
+        t
     }
 }

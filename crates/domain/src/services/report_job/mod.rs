@@ -24,7 +24,7 @@ mod tests;
 
 use std::sync::Arc;
 
-use time::{Date, Duration, OffsetDateTime};
+use time::{Date, Duration};
 
 use crate::ValidationError;
 use crate::activity::{ActivityCursor, ActivityError};
@@ -233,14 +233,15 @@ impl ReportJob {
     }
 
     /// Reads on from `progress`, `page_size` records at a time, until the
-    /// day is read or `until` has passed (at least one page either way, so
-    /// every step moves on).
+    /// day is read or `budget` has passed (at least one page either way,
+    /// so every step moves on).
     pub async fn aggregate(
         &self,
         mut progress: Progress,
-        until: OffsetDateTime,
+        budget: std::time::Duration,
         page_size: u16,
     ) -> Result<Progress, JobError> {
+        let until = self.ports.clock.now() + budget;
         self.renew(&progress).await?;
         if progress.done {
             return Ok(progress);
