@@ -11,7 +11,7 @@ MINISTACK_VERSION := 1.5.33
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help apt-tools setup dev up test lint fmt build build-arm64 deploy invoke bench fixtures clean
+.PHONY: help apt-tools setup dev up test lint fmt build build-arm64 deploy invoke report bench fixtures clean
 .DEFAULT_GOAL := help
 
 ## help: every target, with what it does
@@ -101,6 +101,10 @@ fixtures: setup
 EVENT ?= health
 invoke: setup
 	cargo lambda invoke site-api --data-file events/site-api/$(EVENT).json
+
+## report: the daily report for DATE=YYYY-MM-DD (default yesterday, UTC) on the running local stack, step by step
+report: setup
+	cargo run --quiet -p rightnow-infra --bin rightnow-local -- report $(if $(DATE),--date $(DATE))
 
 ## clean: remove sam's build and the local cloud's state (.aws-sam, .local)
 clean:

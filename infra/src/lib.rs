@@ -15,6 +15,8 @@
 //! - [`dev`]: `make dev`'s loop: the functions under `cargo lambda watch`
 //!   and the front door serving site/ and /api/* on one origin.
 //! - [`process`]: child process groups that never outlive their owner.
+//! - [`report`]: report runs on the local stack, followed state by state
+//!   (`make report`).
 //! - [`tools`]: where the workspace and the tools `make setup` installs are.
 //! - [`fixtures`]: the test videos of video-moderation, made with ffmpeg and
 //!   a small generator of broken ones (`make fixtures`).
@@ -27,6 +29,7 @@ pub mod fixtures;
 pub mod gaps;
 pub mod ministack;
 pub mod process;
+pub mod report;
 pub mod resources;
 pub mod stack;
 pub mod template;

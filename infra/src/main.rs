@@ -7,6 +7,10 @@
 //!   all of it.
 //! - `rightnow-local up`: the same stack running the built artefacts, no
 //!   watch; for trying what tests deploy.
+//! - `rightnow-local report [--date YYYY-MM-DD]`: what `make report` runs.
+//!   Starts the report's state machine on the stack `make dev` or `make up`
+//!   is running, prints each state as the execution enters it, and waits
+//!   for its end.
 //! - `rightnow-local fixtures [--out DIR]`: what `make fixtures` runs.
 //!   Regenerates the test videos (tests/fixtures/videos) with ffmpeg and
 //!   prints one line per file; starts no cloud.
@@ -61,6 +65,14 @@ enum Command {
     Dev,
     /// The stack as tests deploy it: the release artefacts, no watch
     Up,
+    /// Run the daily report for a day on the running local stack (what
+    /// `make report` runs), printing each step; needs `make dev` or `make
+    /// up` in another terminal
+    Report {
+        /// The day, YYYY-MM-DD (default: yesterday, UTC, as the schedule).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<String>,
+    },
     /// Regenerate video-moderation's test videos with ffmpeg (what `make
     /// fixtures` runs), and the README listing them; starts no cloud
     Fixtures {
@@ -79,6 +91,9 @@ async fn main() -> Result<()> {
         return write_fixtures(
             out.unwrap_or_else(|| workspace_root().join("tests/fixtures/videos")),
         );
+    }
+    if let Some(Command::Report { date }) = &cli.command {
+        return report(cli.ministack_port, cli.site_port, date.as_deref()).await;
     }
     let port = cli.ministack_port;
     let site_port = cli.site_port;
@@ -151,4 +166,49 @@ fn write_fixtures(out: PathBuf) -> Result<()> {
         out.display()
     );
     Ok(())
+}
+
+/// Runs the report's state machine on the local stack `rightnow` and
+/// follows it.
+async fn report(port: u16, site_port: u16, date: Option<&str>) -> Result<()> {
+    use rightnow_infra::report;
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let clients = rightnow_infra::gaps::Clients::for_endpoint(&endpoint).await;
+    let outputs = clients
+        .stack_outputs("rightnow")
+        .await
+        .context("no local stack: start `make dev` or `make up` first")?;
+    let machine = outputs
+        .get(report::STATE_MACHINE_OUTPUT)
+        .context("the stack has no report state machine")?;
+    let input = match date {
+        Some(d) => serde_json::json!({ "date": d }),
+        None => serde_json::json!({}),
+    };
+    let sfn = aws_sdk_sfn::Client::new(&rightnow_infra::ministack::sdk_config(&endpoint).await);
+    let execution = report::start(&sfn, machine, &input).await?;
+    println!("started {execution}\n  input {input}");
+    let done = report::wait(
+        &sfn,
+        &execution,
+        std::time::Duration::from_secs(900),
+        |state, at| {
+            println!("  {:>7.2} s  {state}", at.as_secs_f64());
+        },
+    )
+    .await?;
+    println!("{}", done.status);
+    match (&done.output, &done.error) {
+        (Some(out), _) => {
+            println!("  {out}");
+            if let Some(day) = out.get("date").and_then(|d| d.as_str()) {
+                println!("  curl -s http://127.0.0.1:{site_port}/api/reports/{day}");
+            }
+            Ok(())
+        }
+        (None, error) => anyhow::bail!(
+            "the report run failed ({}); `curl -s http://127.0.0.1:{site_port}/api/reports/<date>` says why",
+            error.as_deref().unwrap_or("no error name")
+        ),
+    }
 }
