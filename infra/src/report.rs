@@ -24,6 +24,8 @@ pub struct Execution {
     pub error: Option<String>,
     /// The states it entered, in order (a loop's state once per pass).
     pub states: Vec<String>,
+    /// The name of each error a task failed with, in order (retries too).
+    pub task_errors: Vec<String>,
 }
 
 impl Execution {
@@ -56,6 +58,7 @@ pub async fn wait(
 ) -> Result<Execution> {
     let started = Instant::now();
     let mut states = Vec::new();
+    let mut task_errors = Vec::new();
     let mut seen = 0;
     loop {
         // Read the status first: a history read after it then holds every
@@ -85,6 +88,13 @@ pub async fn wait(
                 on_state(&name, started.elapsed());
                 states.push(name);
             }
+            let failed = event
+                .lambda_function_failed_event_details()
+                .and_then(|d| d.error())
+                .or_else(|| event.task_failed_event_details().and_then(|d| d.error()));
+            if let Some(error) = failed {
+                task_errors.push(error.to_owned());
+            }
         }
         seen = history.len();
         let status = described.status();
@@ -99,6 +109,7 @@ pub async fn wait(
                     .context("the execution's output is not JSON")?,
                 error: described.error().map(str::to_owned),
                 states,
+                task_errors,
             });
         }
         if started.elapsed() > timeout {

@@ -8,6 +8,7 @@ mod bad_inputs;
 mod journeys;
 mod ministack_gaps;
 mod moderation;
+mod reports;
 mod routes;
 
 use std::sync::OnceLock;

@@ -20,7 +20,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use rightnow_domain::report::{RunId, parse_day};
-use rightnow_domain::services::{JobError, Prepared, Progress, ReportJob, failure_for};
+use rightnow_domain::services::{
+    JobError, Prepared, Progress, ReportFiles, ReportJob, failure_for,
+};
 
 use crate::checkpoint::Tuning;
 use crate::render::Renderer;
@@ -45,16 +47,18 @@ pub enum Reply {
 
 /// Why a step failed.
 #[derive(Debug, thiserror::Error)]
-enum StepError {
+pub enum StepError {
+    /// The job's own error (see [`JobError`]).
     #[error(transparent)]
     Job(#[from] JobError),
+    /// A file could not be rendered.
     #[error(transparent)]
     Render(#[from] render::RenderError),
 }
 
 impl StepError {
     /// The name the state machine's Retry and Catch match on.
-    fn name(&self) -> &'static str {
+    pub fn name(&self) -> &'static str {
         match self {
             StepError::Job(e) => e.name(),
             StepError::Render(_) => "RenderFailed",
@@ -114,11 +118,7 @@ async fn run(job: &ReportJob, request: Request, deadline: SystemTime) -> Result<
         }
         Request::Render { run, job: state } => {
             let (progress, tuning) = resume(&state, &run)?;
-            let mut renderer = Renderer::new(progress.day, progress.figures.clone());
-            for part in 0..progress.parts {
-                renderer.rows(&job.rows(&progress, part).await?);
-            }
-            let files = renderer.finish()?;
+            let files = render_files(job, &progress).await?;
             let keys = job.store(&progress, files).await?;
             let mut state = state_of(&progress, tuning, Status::Rendered);
             state.key = Some(keys.html);
@@ -139,6 +139,16 @@ async fn run(job: &ReportJob, request: Request, deadline: SystemTime) -> Result<
         }
         Request::Fail { run, state } => Ok(record_failure(job, &run, state).await?),
     }
+}
+
+/// The three files of a finished run: its figures, and its rows read back
+/// a working file at a time.
+pub async fn render_files(job: &ReportJob, progress: &Progress) -> Result<ReportFiles, StepError> {
+    let mut renderer = Renderer::new(progress.day, progress.figures.clone());
+    for part in 0..progress.parts {
+        renderer.rows(&job.rows(progress, part).await?);
+    }
+    Ok(renderer.finish()?)
 }
 
 async fn prepare(job: &ReportJob, run: &str, input: ExecutionInput) -> Result<Reply, JobError> {
