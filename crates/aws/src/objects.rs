@@ -6,15 +6,21 @@
 //!   `DeleteObject` on the same condition (`If-Match`);
 //! - [`ObjectDigests`]: one streaming `GetObject` (`If-Match`) hashed chunk
 //!   by chunk, so memory stays flat whatever the size;
-//! - [`ReportObjects`]: whole small objects, `PutObject` and `GetObject`.
+//! - [`ReportObjects`]: `PutObject` of a small object, and of one made of
+//!   others, streamed from their `GetObject`s into its body (a known
+//!   length, so memory stays flat whatever the size).
+
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::primitives::ByteStream;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use bytes::Bytes;
 use rightnow_domain::ports::{
-    Moved, ObjectDigests, ObjectRanges, ObjectVersion, PortError, PortResult, ReportObjects,
-    StoredObjects,
+    Concat, Concatenated, Moved, ObjectDigests, ObjectRanges, ObjectVersion, PortError, PortResult,
+    ReportObjects, StoredObjects,
 };
 use sha2::{Digest, Sha256};
 
@@ -214,20 +220,115 @@ impl ReportObjects for BucketObjects {
         Ok(())
     }
 
-    async fn get(&self, key: &str) -> PortResult<Option<Vec<u8>>> {
-        let out = match self
+    async fn concat(
+        &self,
+        key: &str,
+        content_type: &str,
+        concat: Concat,
+    ) -> PortResult<Concatenated> {
+        let len = concat.head.len() as u64 + concat.parts_len + concat.tail.len() as u64;
+        // The body is fed by a task that reads each part as a stream and
+        // sends its chunks on; a small channel keeps a few chunks in memory
+        // at most, whatever the whole's size.
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        let missing = Arc::new(Mutex::new(None));
+        let feeder = tokio::spawn(feed(self.clone(), concat, tx, missing.clone()));
+        let body = ByteStream::from_body_1_x(ChannelBody { rx, len });
+        let put = self
             .client
-            .get_object()
+            .put_object()
             .bucket(&self.bucket)
             .key(key)
+            .content_type(content_type)
+            .content_length(i64::try_from(len).map_err(PortError::new)?)
+            .body(body)
+            .send()
+            .await;
+        // Whatever the put did, the feeder has nothing left to do.
+        feeder.abort();
+        if let Some(part) = missing.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            return Ok(Concatenated::MissingPart(part));
+        }
+        put.map_err(port_err)?;
+        Ok(Concatenated::Stored)
+    }
+}
+
+/// Sends `concat`'s head, each part's chunks and its tail down `tx`; a
+/// part that is not there is noted in `missing` and ends the body with an
+/// error, so the put fails and stores nothing. So does a part whose size
+/// is not what was announced.
+async fn feed(
+    objects: BucketObjects,
+    concat: Concat,
+    tx: tokio::sync::mpsc::Sender<Result<Bytes, PortError>>,
+    missing: Arc<Mutex<Option<String>>>,
+) {
+    let _ = tx.send(Ok(Bytes::from(concat.head))).await;
+    let mut sent = 0u64;
+    for part in &concat.parts {
+        let out = match objects
+            .client
+            .get_object()
+            .bucket(&objects.bucket)
+            .key(part)
             .send()
             .await
         {
             Ok(out) => out,
-            Err(e) if status(&e) == Some(404) => return Ok(None),
-            Err(e) => return Err(port_err(e)),
+            Err(e) => {
+                if status(&e) == Some(404) {
+                    *missing.lock().unwrap_or_else(|p| p.into_inner()) = Some(part.clone());
+                }
+                let _ = tx.send(Err(port_err(e))).await;
+                return;
+            }
         };
-        let bytes = out.body.collect().await.map_err(port_err)?;
-        Ok(Some(bytes.to_vec()))
+        let mut body = out.body;
+        loop {
+            match body.try_next().await {
+                Ok(Some(chunk)) => {
+                    sent += chunk.len() as u64;
+                    if tx.send(Ok(chunk)).await.is_err() {
+                        return;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    let _ = tx.send(Err(port_err(e))).await;
+                    return;
+                }
+            }
+        }
+    }
+    if sent != concat.parts_len {
+        let why = format!("the parts are {sent} bytes, not {}", concat.parts_len);
+        let _ = tx.send(Err(PortError::new(why))).await;
+        return;
+    }
+    let _ = tx.send(Ok(Bytes::from(concat.tail))).await;
+}
+
+/// A request body of a known length, its chunks taken from a channel.
+struct ChannelBody {
+    rx: tokio::sync::mpsc::Receiver<Result<Bytes, PortError>>,
+    len: u64,
+}
+
+impl http_body::Body for ChannelBody {
+    type Data = Bytes;
+    type Error = PortError;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, PortError>>> {
+        self.rx
+            .poll_recv(cx)
+            .map(|next| next.map(|chunk| chunk.map(http_body::Frame::data)))
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(self.len)
     }
 }

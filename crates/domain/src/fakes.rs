@@ -18,9 +18,10 @@ use crate::comment::{Comment, CommentId, CommentPage, Cursor};
 use crate::events::DomainEvent;
 use crate::page::Slug;
 use crate::ports::{
-    Begin, Claim, CommentStore, CommentWrite, DayActivityLog, DownloadUrls, EventPublisher,
-    HashBlocklist, Moved, ObjectDigests, ObjectRanges, ObjectVersion, PortError, PortResult,
-    ReportIndex, ReportObjects, ReportRuns, StoredObjects, UploadUrls, VideoStore, ViewCounter,
+    Begin, Claim, CommentStore, CommentWrite, Concat, Concatenated, DayActivityLog, DownloadUrls,
+    EventPublisher, HashBlocklist, Moved, ObjectDigests, ObjectRanges, ObjectVersion, PortError,
+    PortResult, ReportIndex, ReportObjects, ReportRuns, StoredObjects, UploadUrls, VideoStore,
+    ViewCounter,
 };
 use crate::report::{DayReport, Failure, Figures, ReportPointer, ReportStatus, RunId};
 use crate::video::{Verdict, Video, VideoId, VideoStatus, VideoType};
@@ -353,6 +354,11 @@ impl InMemoryBucket {
         etag
     }
 
+    /// The object at `key`, if there is one.
+    pub fn object(&self, key: &str) -> Option<Vec<u8>> {
+        locked(&self.objects).get(key).map(|(data, _)| data.clone())
+    }
+
     /// Every key, in order.
     pub fn keys(&self) -> Vec<String> {
         locked(&self.objects).keys().cloned().collect()
@@ -586,9 +592,31 @@ impl ReportObjects for InMemoryBucket {
         Ok(())
     }
 
-    async fn get(&self, key: &str) -> PortResult<Option<Vec<u8>>> {
+    async fn concat(
+        &self,
+        key: &str,
+        _content_type: &str,
+        concat: Concat,
+    ) -> PortResult<Concatenated> {
         self.check()?;
-        Ok(locked(&self.objects).get(key).map(|(data, _)| data.clone()))
+        let mut whole = concat.head;
+        let mut parts_len = 0;
+        for part in &concat.parts {
+            let Some(data) = self.object(part) else {
+                return Ok(Concatenated::MissingPart(part.clone()));
+            };
+            parts_len += data.len() as u64;
+            whole.extend_from_slice(&data);
+        }
+        if parts_len != concat.parts_len {
+            return Err(PortError::new(format!(
+                "the parts of {key} are {parts_len} bytes, not {}",
+                concat.parts_len
+            )));
+        }
+        whole.extend_from_slice(&concat.tail);
+        InMemoryBucket::put(self, key, whole);
+        Ok(Concatenated::Stored)
     }
 }
 

@@ -255,13 +255,44 @@ pub trait ReportRuns: Send + Sync {
     async fn point_latest(&self, pointer: &ReportPointer) -> PortResult<bool>;
 }
 
+/// An object made of others: `head`, then each object of `parts` in
+/// order, then `tail`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Concat {
+    /// The bytes before the parts.
+    pub head: Vec<u8>,
+    /// The keys of the objects to copy in, in order.
+    pub parts: Vec<String>,
+    /// The bytes after the parts.
+    pub tail: Vec<u8>,
+    /// The parts' sizes, summed (so the whole is known before it is read).
+    pub parts_len: u64,
+}
+
+/// What [`ReportObjects::concat`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Concatenated {
+    /// The object is stored.
+    Stored,
+    /// A part is not there (its key); nothing was stored.
+    MissingPart(String),
+}
+
 /// The report job's files: the reports themselves and its working files.
 #[async_trait]
 pub trait ReportObjects: Send + Sync {
     /// Stores `body` at `key` as `content_type`, replacing what was there.
     async fn put(&self, key: &str, content_type: &str, body: Vec<u8>) -> PortResult<()>;
-    /// The object at `key`, `None` if there is none.
-    async fn get(&self, key: &str) -> PortResult<Option<Vec<u8>>>;
+    /// Stores at `key`, as `content_type`, the object `concat` describes,
+    /// streamed: never more than a chunk of one part in memory, whatever
+    /// the whole's size. A part whose size does not add up to `parts_len`
+    /// fails the call, storing nothing.
+    async fn concat(
+        &self,
+        key: &str,
+        content_type: &str,
+        concat: Concat,
+    ) -> PortResult<Concatenated>;
 }
 
 /// Publishes domain events to the bus.

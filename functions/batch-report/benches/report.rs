@@ -7,8 +7,9 @@
 //!    child process of its own so that its peak RSS (Linux's high-water
 //!    mark) is the job's alone, not the seeding's. Printed: items read per
 //!    second by the read steps, the whole run's time, and the peak RSS;
-//! 2. with criterion, on the in-memory fakes: counting 10,000 records into
-//!    the figures, and rendering the three files of a day of 1,000 pages.
+//! 2. with criterion, CPU only: counting 10,000 records into the figures,
+//!    and rendering what surrounds the rows (the page and report.json's
+//!    figures).
 //!
 //! `cargo bench -p batch-report --bench report [-- --quick]`. The criterion
 //! group is named after the package: `rightnow-bench` reads the medians
@@ -23,10 +24,12 @@ use rightnow_aws::dynamodb::AppTable;
 use rightnow_aws::objects::BucketObjects;
 use rightnow_domain::activity::{DayRecord, Hourly, PageDay};
 use rightnow_domain::clock::SystemClock;
-use rightnow_domain::fakes::{InMemoryBucket, InMemoryStore, RecordingPublisher};
+use rightnow_domain::fakes::RecordingPublisher;
 use rightnow_domain::page::Slug;
 use rightnow_domain::report::{Figures, RunId};
-use rightnow_domain::services::{JobSettings, Prepared, ReportJob, ReportJobPorts};
+use rightnow_domain::services::{
+    JobSettings, Prepared, Progress, ReportJob, ReportJobPorts, RowsBytes,
+};
 use time::macros::date;
 
 /// The child's instructions, in its environment: `<table> <bucket> <items>`.
@@ -92,7 +95,7 @@ fn child(spec: &str) {
             reading += t.elapsed();
             steps += 1;
         }
-        let files = batch_report::render_files(&job, &progress).await.unwrap();
+        let files = batch_report::render_files(&progress).unwrap();
         job.store(&progress, files).await.unwrap();
         job.publish(&progress).await.unwrap();
         println!(
@@ -205,10 +208,6 @@ fn on_local_aws() {
 }
 
 fn report(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
     let mut g = c.benchmark_group("batch-report");
     let records: Vec<DayRecord> = (0..10_000u64)
         .map(|i| {
@@ -233,42 +232,25 @@ fn report(c: &mut Criterion) {
             f
         })
     });
-    // A finished run of 1,000 pages on the fakes, rendered again and again.
-    let store = Arc::new(InMemoryStore::default());
-    for r in records.iter().take(1000).cloned() {
-        store.seed_day(date!(2026 - 11 - 01), r);
+    // A finished day's figures, rendered again and again (its rows are
+    // streamed from the working files when stored, never rendered here).
+    let mut figures = Figures::default();
+    for r in records.iter().cloned() {
+        figures.add(r);
     }
-    let fake_job = ReportJob::new(
-        ReportJobPorts {
-            activity: store.clone(),
-            runs: store,
-            objects: Arc::new(InMemoryBucket::default()),
-            bus: Arc::new(RecordingPublisher::default()),
-            clock: Arc::new(SystemClock),
-        },
-        JobSettings {
-            lease: time::Duration::minutes(15),
-        },
-    );
-    let progress = rt.block_on(async {
-        let Prepared::Started(p) = fake_job
-            .prepare(Some(DAY), RunId::parse("bench").unwrap())
-            .await
-            .unwrap()
-        else {
-            unreachable!()
-        };
-        fake_job
-            .aggregate(*p, Duration::from_secs(60), 1000)
-            .await
-            .unwrap()
-    });
-    g.throughput(Throughput::Elements(1000));
-    g.bench_function("render the files of 1,000 pages (fakes)", |b| {
-        b.iter(|| {
-            rt.block_on(batch_report::render_files(&fake_job, &progress))
-                .unwrap()
-        })
+    let progress = Progress {
+        day: date!(2026 - 11 - 01),
+        run: RunId::parse("bench").unwrap(),
+        cursor: None,
+        parts: 20,
+        rows_bytes: RowsBytes::default(),
+        pending: vec![],
+        figures,
+        done: true,
+    };
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("render the page and report.json around its rows", |b| {
+        b.iter(|| batch_report::render_files(&progress).unwrap())
     });
     g.finish();
 }

@@ -8,7 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rightnow_domain::activity::ActivityCursor;
 use rightnow_domain::report::{RunId, parse_day};
-use rightnow_domain::services::Progress;
+use rightnow_domain::services::{Progress, RowsBytes};
 use serde::{Deserialize, Serialize};
 
 use crate::figures_doc::{FiguresDoc, PageDoc};
@@ -38,6 +38,8 @@ struct Wire {
     run: String,
     cursor: Option<String>,
     parts: u32,
+    /// The bytes of the working files, CSV and JSON.
+    rows_bytes: [u64; 2],
     pending: Vec<PageDoc>,
     figures: FiguresDoc,
     done: bool,
@@ -57,6 +59,7 @@ pub fn encode(progress: &Progress, tuning: Tuning) -> String {
         run: progress.run.to_string(),
         cursor: progress.cursor.as_ref().map(|c| c.as_str().to_owned()),
         parts: progress.parts,
+        rows_bytes: [progress.rows_bytes.csv, progress.rows_bytes.json],
         pending: progress.pending.iter().map(PageDoc::from_domain).collect(),
         figures: FiguresDoc::from_domain(&progress.figures),
         done: progress.done,
@@ -106,6 +109,10 @@ pub fn decode(token: &str, date: &str, run: &str) -> Result<(Progress, Tuning), 
         run: RunId::parse(&wire.run).map_err(|e| bad(e.to_string()))?,
         cursor,
         parts: wire.parts,
+        rows_bytes: RowsBytes {
+            csv: wire.rows_bytes[0],
+            json: wire.rows_bytes[1],
+        },
         pending,
         figures: wire.figures.into_domain().map_err(bad)?,
         done: wire.done,
@@ -131,6 +138,7 @@ mod tests {
             run: RunId::parse("nightly").unwrap(),
             cursor: ActivityCursor::parse("PAGE#home"),
             parts: 2,
+            rows_bytes: RowsBytes { csv: 40, json: 90 },
             pending: vec![],
             figures,
             done: false,

@@ -25,11 +25,12 @@ use rightnow_domain::services::{
 };
 
 use crate::checkpoint::Tuning;
-use crate::render::Renderer;
 use crate::request::{ExecutionInput, FailedState, FailureRecorded, JobState, Request, Status};
 
-/// Records per read of the day, unless the execution asks otherwise.
-pub const PAGE_SIZE: u16 = 200;
+/// Records per read of the day, unless the execution asks otherwise: the
+/// most the execution may ask (DynamoDB stops a page at 1 MB anyway, and a
+/// day's items are small), so a day costs the fewest round trips.
+pub const PAGE_SIZE: u16 = 1000;
 
 /// A read step stops this long before its deadline: time to write its
 /// working file and answer.
@@ -118,7 +119,7 @@ async fn run(job: &ReportJob, request: Request, deadline: SystemTime) -> Result<
         }
         Request::Render { run, job: state } => {
             let (progress, tuning) = resume(&state, &run)?;
-            let files = render_files(job, &progress).await?;
+            let files = render_files(&progress)?;
             let keys = job.store(&progress, files).await?;
             let mut state = state_of(&progress, tuning, Status::Rendered);
             state.key = Some(keys.html);
@@ -141,14 +142,10 @@ async fn run(job: &ReportJob, request: Request, deadline: SystemTime) -> Result<
     }
 }
 
-/// The three files of a finished run: its figures, and its rows read back
-/// a working file at a time.
-pub async fn render_files(job: &ReportJob, progress: &Progress) -> Result<ReportFiles, StepError> {
-    let mut renderer = Renderer::new(progress.day, progress.figures.clone());
-    for part in 0..progress.parts {
-        renderer.rows(&job.rows(progress, part).await?);
-    }
-    Ok(renderer.finish()?)
+/// The files of a finished run, rendered from its figures (the job
+/// streams its rows in when it stores them).
+pub fn render_files(progress: &Progress) -> Result<ReportFiles, StepError> {
+    Ok(render::files(progress.day, &progress.figures)?)
 }
 
 async fn prepare(job: &ReportJob, run: &str, input: ExecutionInput) -> Result<Reply, JobError> {

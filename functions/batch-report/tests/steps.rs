@@ -9,7 +9,7 @@ use lambda_runtime::{Context, LambdaEvent};
 use rightnow_domain::activity::{ChatDay, DayRecord, Hourly, PageDay, Unanswered, VideoDay};
 use rightnow_domain::fakes::{FixedClock, InMemoryBucket, InMemoryStore, RecordingPublisher};
 use rightnow_domain::page::Slug;
-use rightnow_domain::ports::{ReportIndex, ReportObjects};
+use rightnow_domain::ports::ReportIndex;
 use rightnow_domain::report::{ReportKeys, ReportStatus};
 use rightnow_domain::services::{JobSettings, ReportJob, ReportJobPorts};
 use serde_json::{Value, json};
@@ -145,7 +145,7 @@ async fn files(bucket: &InMemoryBucket) -> [Vec<u8>; 3] {
     let keys = ReportKeys::of(date!(2026 - 12 - 01));
     let mut out: [Vec<u8>; 3] = Default::default();
     for (slot, key) in out.iter_mut().zip([&keys.json, &keys.csv, &keys.html]) {
-        *slot = bucket.get(key).await.unwrap().expect(key);
+        *slot = bucket.object(key).expect(key);
     }
     out
 }

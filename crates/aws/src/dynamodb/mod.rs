@@ -12,6 +12,7 @@
 //! | unanswered question | `DAY#<date>`     | `UNANSWERED#<q>`  |                          |
 //! | video               | `VIDEO#<id>`     | `VIDEO`           | `VIDEOS#<status>` / time |
 //! | known-bad file      | `BLOCKED#<sha256>` | `HASH`          |                          |
+//! | a day's report      | `REPORT#<date>`  | `REPORT`          |                          |
 //! | latest report       | `REPORT`         | `LATEST`          |                          |
 //!
 //! Access patterns, none a Scan; each write all-or-nothing:
@@ -44,7 +45,12 @@
 //!   unanswered questions. The price: an hour's counters share their
 //!   day's item, so one page's writes in a day go to one item.
 //! - known-bad files ([`videos`]): GetItem `BLOCKED#<sha256>/HASH`.
-//! - report ([`reports`]): GetItem `REPORT/LATEST`; Put to move it.
+//! - reports ([`reports`]): GetItem `REPORT/LATEST`; a Put on condition
+//!   that it points at no later day to move it. A day's report: GetItem;
+//!   the lease is an UpdateItem on condition that no other run holds an
+//!   unexpired one, renewed, completed or failed by UpdateItems on
+//!   condition that the caller still holds it. 1 WCU each (a finished
+//!   report's figures, bounded, make its item 2-3 KB: 3 WCU).
 
 mod activity;
 mod comments;

@@ -204,3 +204,67 @@ async fn the_digest_is_the_sha256_of_the_version_asked_for() {
     assert_eq!(objects.sha256("uploads/abc", "stale").await.unwrap(), None);
     assert_eq!(objects.sha256("uploads/none", &abc).await.unwrap(), None);
 }
+
+/// An object made of others is their bytes in order, streamed: here 3 MiB
+/// of parts, more than one chunk of each. A missing part, or parts that do
+/// not add up to what was announced, store nothing.
+#[tokio::test]
+async fn an_object_made_of_parts_is_their_bytes_in_order() {
+    use rightnow_domain::ports::{Concat, Concatenated, ReportObjects};
+    let (s3, bucket, objects) = objects().await;
+    let parts: Vec<Vec<u8>> = (0..3u8).map(|i| vec![b'a' + i; 1024 * 1024]).collect();
+    let mut keys = Vec::new();
+    for (i, data) in parts.iter().enumerate() {
+        let key = format!("work/part-{i}");
+        put(&s3, &bucket, &key, data.clone()).await;
+        keys.push(key);
+    }
+    let concat = |parts: Vec<String>, parts_len: u64| Concat {
+        head: b"[".to_vec(),
+        parts,
+        tail: b"]".to_vec(),
+        parts_len,
+    };
+    let total = 3 * 1024 * 1024;
+
+    let stored = objects
+        .concat("reports/whole", "text/plain", concat(keys.clone(), total))
+        .await
+        .unwrap();
+
+    assert_eq!(stored, Concatenated::Stored);
+    let got = s3
+        .get_object()
+        .bucket(&bucket)
+        .key("reports/whole")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.content_type(), Some("text/plain"));
+    let body = got.body.collect().await.unwrap().to_vec();
+    assert_eq!(
+        body,
+        [b"[".to_vec(), parts.concat(), b"]".to_vec()].concat()
+    );
+
+    let mut with_a_gap = keys.clone();
+    with_a_gap.insert(1, "work/never-written".into());
+    assert_eq!(
+        objects
+            .concat("reports/gap", "text/plain", concat(with_a_gap, total))
+            .await
+            .unwrap(),
+        Concatenated::MissingPart("work/never-written".into())
+    );
+    assert!(
+        objects
+            .concat("reports/short", "text/plain", concat(keys, total + 1))
+            .await
+            .is_err(),
+        "parts that do not add up"
+    );
+    for never in ["reports/gap", "reports/short"] {
+        let head = s3.head_object().bucket(&bucket).key(never).send().await;
+        assert!(head.is_err(), "{never} was stored");
+    }
+}

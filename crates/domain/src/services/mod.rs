@@ -14,7 +14,7 @@ pub use ids::Ids;
 pub use pages::PageViewsService;
 pub use report_job::{
     JobError, JobSettings, Prepared, Progress, ROWS_PER_PART, ReportFiles, ReportJob,
-    ReportJobPorts, failure_for,
+    ReportJobPorts, RowsBytes, failure_for,
 };
 pub use reports::Reports;
 pub use videos::Videos;

@@ -8,9 +8,10 @@
 //! 2. [`ReportJob::aggregate`], as many times as it takes: reads the day's
 //!    activity a page at a time until its time is up, counting it into the
 //!    figures (bounded) and writing the rows of its pages to working files
-//!    (the one part that grows with the day).
-//! 3. [`ReportJob::rows`] and [`ReportJob::store`]: the caller renders the
-//!    files from the figures and the rows; the job stores them.
+//!    (the one part that grows with the day; see `rows`).
+//! 3. [`ReportJob::store`]: the caller renders what surrounds the rows
+//!    from the figures; the job stores the files, streaming the rows from
+//!    the working files, so no step ever holds the table of pages.
 //! 4. [`ReportJob::publish`]: the day's record says ready, the latest
 //!    pointer moves, `ReportReady` goes out.
 //!
@@ -30,9 +31,13 @@ use crate::ValidationError;
 use crate::activity::{ActivityCursor, ActivityError};
 use crate::clock::Clock;
 use crate::events::{DomainEvent, ReportReady};
-use crate::ports::{Begin, DayActivityLog, EventPublisher, PortError, ReportObjects, ReportRuns};
+use crate::ports::{
+    Begin, Concat, Concatenated, DayActivityLog, EventPublisher, PortError, ReportObjects,
+    ReportRuns,
+};
 use crate::report::{Failure, Figures, PageFigures, ReportKeys, ReportPointer, RunId, parse_day};
 
+use rows::Form;
 pub use rows::ROWS_PER_PART;
 
 /// The ports the job needs.
@@ -65,14 +70,25 @@ pub struct Progress {
     pub run: RunId,
     /// Where the next read of the day resumes; `None` at the start.
     pub cursor: Option<ActivityCursor>,
-    /// How many working files of rows are written.
+    /// How many working files of rows are written (in each form).
     pub parts: u32,
+    /// Their sizes, summed: report.csv's rows, and report.json's.
+    pub rows_bytes: RowsBytes,
     /// Rows read since the last full part, not yet in a working file.
     pub pending: Vec<PageFigures>,
     /// The figures so far.
     pub figures: Figures,
     /// Whether the whole day is read.
     pub done: bool,
+}
+
+/// The bytes of the working files written, in each form.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RowsBytes {
+    /// The CSV lines.
+    pub csv: u64,
+    /// The JSON array elements.
+    pub json: u64,
 }
 
 /// What [`ReportJob::prepare`] found.
@@ -89,14 +105,16 @@ pub enum Prepared {
     },
 }
 
-/// The three files of a day's report, rendered.
+/// The files of a day's report as the caller renders them, around their
+/// rows: report.json is `json_head`, the rows as JSON elements,
+/// `json_tail`. (report.csv is the job's own: a header and the rows.)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportFiles {
-    /// `report.json`.
-    pub json: Vec<u8>,
-    /// `report.csv`.
-    pub csv: Vec<u8>,
-    /// `report.html`.
+    /// `report.json` up to its first row.
+    pub json_head: Vec<u8>,
+    /// `report.json` after its last row.
+    pub json_tail: Vec<u8>,
+    /// `report.html`, whole (it shows the figures, not every row).
     pub html: Vec<u8>,
 }
 
@@ -224,6 +242,7 @@ impl ReportJob {
                 run,
                 cursor: None,
                 parts: 0,
+                rows_bytes: RowsBytes::default(),
                 pending: Vec::new(),
                 figures: Figures::default(),
                 done: false,
@@ -274,35 +293,46 @@ impl ReportJob {
         }
     }
 
-    /// The rows of part `part` of a finished run, in order.
-    pub async fn rows(&self, progress: &Progress, part: u32) -> Result<Vec<PageFigures>, JobError> {
-        if !progress.done {
-            return Err(JobError::BadCheckpoint(
-                "the day is not read to its end".into(),
-            ));
-        }
-        let key = rows::part_key(progress, part);
-        let body = self.ports.objects.get(&key).await?.ok_or_else(|| {
-            JobError::BadCheckpoint(format!("part {part} of run {} is missing", progress.run))
-        })?;
-        rows::decode(&body).map_err(JobError::BadCheckpoint)
-    }
-
-    /// Stores the report's files, while the run still holds the day.
+    /// Stores the report's files, while the run still holds the day: the
+    /// page whole, the table of pages streamed from the working files.
     pub async fn store(
         &self,
         progress: &Progress,
         files: ReportFiles,
     ) -> Result<ReportKeys, JobError> {
+        if !progress.done {
+            return Err(JobError::BadCheckpoint(
+                "the day is not read to its end".into(),
+            ));
+        }
         self.renew(progress).await?;
         let keys = ReportKeys::of(progress.day);
         let objects = &self.ports.objects;
-        objects
-            .put(&keys.json, "application/json", files.json)
-            .await?;
-        objects
-            .put(&keys.csv, "text/csv; charset=utf-8", files.csv)
-            .await?;
+        let csv = Concat {
+            head: rows::CSV_HEADER.as_bytes().to_vec(),
+            parts: rows::part_keys(progress, Form::Csv),
+            tail: Vec::new(),
+            parts_len: progress.rows_bytes.csv,
+        };
+        let json = Concat {
+            head: files.json_head,
+            parts: rows::part_keys(progress, Form::Json),
+            tail: files.json_tail,
+            parts_len: progress.rows_bytes.json,
+        };
+        for (key, content_type, concat) in [
+            (&keys.csv, "text/csv; charset=utf-8", csv),
+            (&keys.json, "application/json", json),
+        ] {
+            if let Concatenated::MissingPart(part) =
+                objects.concat(key, content_type, concat).await?
+            {
+                return Err(JobError::BadCheckpoint(format!(
+                    "working file {part} of run {} is missing",
+                    progress.run
+                )));
+            }
+        }
         objects
             .put(&keys.html, "text/html; charset=utf-8", files.html)
             .await?;
@@ -362,13 +392,19 @@ impl ReportJob {
         }
     }
 
+    /// Writes the pending rows as the next working file, in both forms.
     async fn write_part(&self, progress: &mut Progress) -> Result<(), JobError> {
-        let key = rows::part_key(progress, progress.parts);
-        let body = rows::encode(&progress.pending);
-        self.ports
-            .objects
-            .put(&key, "text/csv; charset=utf-8", body)
-            .await?;
+        let part = progress.parts;
+        let first = u64::from(part) * ROWS_PER_PART as u64;
+        let csv = rows::csv(&progress.pending);
+        let json = rows::json(&progress.pending, first);
+        progress.rows_bytes.csv += csv.len() as u64;
+        progress.rows_bytes.json += json.len() as u64;
+        let objects = &self.ports.objects;
+        let csv_key = rows::part_key(progress, part, Form::Csv);
+        objects.put(&csv_key, "text/csv", csv).await?;
+        let json_key = rows::part_key(progress, part, Form::Json);
+        objects.put(&json_key, "application/json", json).await?;
         progress.parts += 1;
         progress.pending.clear();
         Ok(())

@@ -110,13 +110,16 @@ async fn started(w: &World, day: &str, name: &str) -> Progress {
     }
 }
 
-/// Every row of a finished run, part by part.
-async fn all_rows(w: &World, p: &Progress) -> Vec<crate::report::PageFigures> {
-    let mut rows = Vec::new();
-    for part in 0..p.parts {
-        rows.extend(w.job.rows(p, part).await.unwrap());
-    }
-    rows
+/// The report's files of a finished run, stored around fixed heads.
+async fn stored(w: &World, p: &Progress) -> (String, String) {
+    let files = ReportFiles {
+        json_head: b"[".to_vec(),
+        json_tail: b"]".to_vec(),
+        html: b"<p>".to_vec(),
+    };
+    let keys = w.job.store(p, files).await.unwrap();
+    let text = |key: &str| String::from_utf8(w.bucket.object(key).unwrap()).unwrap();
+    (text(&keys.csv), text(&keys.json))
 }
 
 #[tokio::test]
@@ -131,6 +134,7 @@ async fn one_step_or_many_the_figures_and_rows_are_the_same() {
     let hour = std::time::Duration::from_secs(3600);
     whole = w.job.aggregate(whole, hour, 1000).await.unwrap();
     assert!(whole.done);
+    let (csv, json) = stored(&w, &whole).await;
     w.job.publish(&whole).await.unwrap();
 
     let mut split = started(&w, "2026-12-01", "split").await;
@@ -146,13 +150,15 @@ async fn one_step_or_many_the_figures_and_rows_are_the_same() {
     assert_eq!(split.figures, whole.figures);
     assert_eq!(split.parts, 3, "1,203 rows in parts of {ROWS_PER_PART}");
     assert_eq!(split.parts, whole.parts);
-    let rows = all_rows(&w, &whole).await;
+    assert_eq!(stored(&w, &split).await, (csv.clone(), json.clone()));
+    assert_eq!(csv.lines().count(), 1 + 1203);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
     assert_eq!(rows.len(), 1203);
-    assert_eq!(all_rows(&w, &split).await, rows);
     // AND the figures count everything
     let f = &whole.figures;
     assert_eq!(f.pages, 1203);
-    assert_eq!(f.views, rows.iter().map(|r| r.views).sum::<u64>());
+    let views: u64 = rows.iter().map(|r| r["views"].as_u64().unwrap()).sum();
+    assert_eq!(f.views, views);
     assert_eq!(f.hours.iter().map(|h| h.views).sum::<u64>(), f.views);
     assert_eq!((f.videos.registered, f.videos.rejected), (5, 2));
     assert_eq!(f.chat.turns, 9);
@@ -167,7 +173,10 @@ async fn a_day_without_activity_is_a_report_of_zeros() {
     let p = w.job.aggregate(p, NONE, 100).await.unwrap();
     assert!(p.done);
     assert_eq!((p.parts, p.figures.is_empty()), (0, true));
-    assert!(all_rows(&w, &p).await.is_empty());
+    assert_eq!(
+        stored(&w, &p).await,
+        ("slug,views,comments\n".to_owned(), "[]".to_owned())
+    );
     w.job.publish(&p).await.unwrap();
     let report = w
         .store
@@ -290,24 +299,31 @@ async fn a_failure_is_recorded_only_by_the_run_that_holds_the_day() {
 }
 
 #[tokio::test]
-async fn rows_are_only_read_from_a_finished_run_with_its_parts() {
+async fn files_are_only_stored_from_a_finished_run_with_its_working_files() {
     let w = world();
     seed(&w.store, date!(2026 - 12 - 01), 2);
     let p = started(&w, "2026-12-01", "r").await;
-    let err = w.job.rows(&p, 0).await.unwrap_err();
+    let files = ReportFiles {
+        json_head: vec![],
+        json_tail: vec![],
+        html: vec![],
+    };
+    let err = w.job.store(&p, files.clone()).await.unwrap_err();
     assert_eq!(err.name(), "BadCheckpoint");
     let mut p = w.job.aggregate(p, NONE, 10).await.unwrap();
-    assert_eq!(w.job.rows(&p, 0).await.unwrap().len(), 2);
-    p.parts = 2;
-    let err = w.job.rows(&p, 1).await.unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "bad checkpoint: part 1 of run r is missing"
-    );
+    assert_eq!(p.parts, 1);
     assert!(
         w.bucket
             .keys()
             .iter()
-            .all(|k| k.starts_with("work/2026-12-01/r/"))
+            .all(|k| k.starts_with("work/2026-12-01/r/rows-00000.")),
+        "{:?}",
+        w.bucket.keys()
+    );
+    p.parts = 2;
+    let err = w.job.store(&p, files).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "bad checkpoint: working file work/2026-12-01/r/rows-00001.csv of run r is missing"
     );
 }
