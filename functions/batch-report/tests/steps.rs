@@ -344,7 +344,7 @@ async fn a_failure_caught_by_the_state_machine_is_recorded_for_the_api() {
     assert_eq!(answer["recorded"], false);
 }
 
-/// `events/batch-report/continuation.json` is what the state machine sends
+/// `events/batch-report/step-continuation.json` is what the state machine sends
 /// a read step halfway through a day: made by this test from a real run
 /// when `WRITE_SAMPLE=1`, and otherwise checked to still be one (its
 /// checkpoint decodes and continues the run that `dated.json` starts).
@@ -352,12 +352,12 @@ async fn a_failure_caught_by_the_state_machine_is_recorded_for_the_api() {
 async fn the_continuation_sample_continues_the_dated_run() {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../events/batch-report/continuation.json"
+        "/../../events/batch-report/step-continuation.json"
     );
     let w = world();
     seed(&w.store, 3);
     let dated: Value = serde_json::from_str(
-        &std::fs::read_to_string(path.replace("continuation", "dated")).unwrap(),
+        &std::fs::read_to_string(path.replace("step-continuation", "dated")).unwrap(),
     )
     .unwrap();
     let mut input = dated["input"].clone();
@@ -399,5 +399,7 @@ fn every_sample_event_is_a_step_the_function_reads() {
         drop(request);
     }
     names.sort();
-    assert_eq!(names, ["continuation", "dated", "scheduled"]);
+    // `make bench` measures the first by name: a step that works on its
+    // own (a continuation needs its run's lease).
+    assert_eq!(names, ["dated", "scheduled", "step-continuation"]);
 }
