@@ -1,22 +1,10 @@
 //! What a visitor does, end to end: count a view, comment, page through the
-//! comments, upload a video, read its status and the latest report.
+//! comments, upload a video, read its status. (The reports: reports.rs.)
 
-use rightnow_aws::dynamodb::AppTable;
-use rightnow_domain::report::ReportPointer;
 use serde_json::{Value, json};
-use time::macros::{date, datetime};
 
 use crate::api::{fresh_slug, get, post, post_json};
 use crate::{sdk, stack};
-
-/// The deployed app table, through its adapter: the writes of functions
-/// still to come.
-async fn app_table() -> AppTable {
-    AppTable::new(
-        aws_sdk_dynamodb::Client::new(&sdk().await),
-        stack().output("AppTableName").unwrap(),
-    )
-}
 
 #[tokio::test]
 async fn a_visitor_views_a_page_and_comments() {
@@ -121,39 +109,4 @@ async fn a_video_upload_round_trip() {
     assert_eq!(status.status, 200);
     assert_eq!(status.json["title"], "Cat");
     assert!(status.json.get("playbackUrl").is_none());
-}
-
-#[tokio::test]
-async fn the_latest_report_once_one_exists() {
-    use rightnow_domain::ports::ReportRuns;
-    use rightnow_domain::report::{Figures, RunId};
-    let table = app_table().await;
-    // batch-report's writes, until batch-report is deployed.
-    let day = date!(2026 - 11 - 26);
-    let run = RunId::parse("journey").unwrap();
-    let now = datetime!(2026-11-27 00:05 UTC);
-    table.begin(day, &run, now, now).await.unwrap();
-    let figures = Figures {
-        pages: 1,
-        views: 4,
-        ..Figures::default()
-    };
-    assert!(table.complete(day, &run, &figures).await.unwrap());
-    table
-        .point_latest(&ReportPointer {
-            date: day,
-            key: "reports/2026-11-26/report.html".into(),
-            generated_at: now,
-        })
-        .await
-        .unwrap();
-    for path in ["/api/reports/latest", "/api/reports/2026-11-26"] {
-        let report = get(path).await;
-        assert_eq!(report.status, 200, "{report:?}");
-        assert_eq!(report.json["date"], "2026-11-26");
-        assert_eq!(report.json["status"], "ready");
-        assert_eq!(report.json["figures"]["views"], 4);
-        let url = report.json["url"].as_str().unwrap();
-        assert!(url.contains("reports/2026-11-26/report.html"), "{url}");
-    }
 }

@@ -286,6 +286,11 @@ async fn a_day_seeded_through_the_api_is_in_its_report() {
     let page = reqwest::get(url).await.unwrap();
     assert_eq!(page.status(), 200);
     assert_eq!(page.text().await.unwrap(), html);
+    // Today is the latest day any test reports.
+    let latest = get("/api/reports/latest").await;
+    assert_eq!(latest.status, 200, "{latest:?}");
+    assert_eq!(latest.json["date"], day.to_string());
+    assert_eq!(latest.json["figures"]["pages"], f["pages"]);
 }
 
 #[tokio::test]

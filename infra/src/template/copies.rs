@@ -66,8 +66,17 @@ pub fn write_prebuilt(src: &Path, code: &HashMap<String, PathBuf>, out: &Path) -
         anyhow::bail!("no built code for {} ({})", f.logical_id, f.binary);
     }
     let mut template = parsed.0;
+    let src_dir = src.parent().unwrap_or(Path::new("."));
     if let Some(Value::Mapping(res)) = template.get_mut("Resources") {
         for (id, resource) in res.iter_mut() {
+            // A state machine's definition file is named relative to the
+            // template: the copy lives elsewhere, so name it absolutely.
+            if let Some(Value::Mapping(props)) = resource.get_mut("Properties")
+                && let Some(Value::String(uri)) = props.get_mut("DefinitionUri")
+                && Path::new(uri.as_str()).is_relative()
+            {
+                *uri = src_dir.join(&*uri).display().to_string();
+            }
             let Some(dir) = id.as_str().and_then(|id| code.get(id)) else {
                 continue;
             };
@@ -131,6 +140,16 @@ mod tests {
             assert!(copy.metadata(&f.logical_id).is_none());
             let original = project.resource(&f.logical_id).unwrap();
             assert_eq!(r.properties["Events"], original.properties["Events"]);
+        }
+        // The state machines' definitions are found from wherever the
+        // copy is.
+        for sm in project.state_machines() {
+            let uri = copy.resource(&sm.logical_id).unwrap().properties["DefinitionUri"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            assert!(Path::new(&uri).is_absolute(), "{uri}");
+            assert!(Path::new(&uri).exists(), "{uri}");
         }
     }
 }
