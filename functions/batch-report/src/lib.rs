@@ -148,14 +148,14 @@ pub fn render_files(progress: &Progress) -> Result<ReportFiles, StepError> {
     Ok(render::files(progress.day, &progress.figures)?)
 }
 
-async fn prepare(job: &ReportJob, run: &str, input: ExecutionInput) -> Result<Reply, JobError> {
-    let run = RunId::parse(run)?;
+async fn prepare(job: &ReportJob, name: &str, input: ExecutionInput) -> Result<Reply, JobError> {
+    let run = RunId::parse(name)?;
     let tuning = tuning(&input)?;
     match job.prepare(input.date.as_deref(), run).await? {
         Prepared::Started(progress) => Ok(Reply::Job(state_of(&progress, tuning, Status::Started))),
         Prepared::AlreadyRunning { day, holder } => Ok(Reply::Job(JobState {
             date: day.to_string(),
-            run: String::new(),
+            run: name.to_owned(),
             status: Status::AlreadyRunning,
             done: false,
             holder: Some(holder.to_string()),

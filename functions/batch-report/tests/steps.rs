@@ -194,6 +194,12 @@ async fn report_json_keeps_its_golden_shape() {
     insta::assert_json_snapshot!("report_json", json);
     insta::assert_snapshot!("report_csv", String::from_utf8(csv).unwrap());
     let html = String::from_utf8(html).unwrap();
+    // Kept for a look in a browser: target/tmp/report-sample.html.
+    std::fs::write(
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-sample.html"),
+        &html,
+    )
+    .unwrap();
     // Visitors' text is data: escaped, never markup.
     assert!(html.contains("&lt;b&gt;what&lt;/b&gt; is a lambda?"));
     assert!(html.contains("배포는 어떻게 해요?"));
@@ -213,6 +219,7 @@ async fn a_second_run_of_the_day_backs_off_while_the_first_holds_it() {
     let (second, reads) = execute(&w.job, "second", json!({"date": "2026-12-01"})).await;
     assert_eq!(reads, 0);
     assert_eq!(second["status"], "already_running");
+    assert_eq!(second["run"], "second");
     assert_eq!(second["holder"], "first");
 }
 

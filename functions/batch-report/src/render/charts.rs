@@ -63,8 +63,13 @@ pub fn bars(
         })
         .collect();
     let top = totals.iter().copied().max().unwrap_or(0);
-    // Headroom above the tallest bar, and never an empty axis.
-    let y_max = (top + top / 8).max(top + 1);
+    // Headroom above the tallest bar (room for the legend when there is
+    // one), and never an empty axis.
+    let headroom = match series.len() as u64 {
+        0 | 1 => top / 8,
+        more => top * (more - 1) / 2,
+    };
+    let y_max = (top + headroom).max(top + 1);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
@@ -74,7 +79,8 @@ pub fn bars(
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(48)
-            .build_cartesian_2d((0..n).into_segmented(), 0u64..y_max)
+            // A discrete range is inclusive: `0..n - 1` is n bars.
+            .build_cartesian_2d((0..n - 1).into_segmented(), 0u64..y_max)
             .map_err(err)?;
         let label_of = |v: &SegmentValue<usize>| match v {
             SegmentValue::CenterOf(i) => labels.get(*i).map(|l| short(l)).unwrap_or_default(),
@@ -97,13 +103,16 @@ pub fn bars(
                     let from = base[i];
                     base[i] += v;
                     (v > 0).then(|| {
-                        Rectangle::new(
+                        let mut bar = Rectangle::new(
                             [
                                 (SegmentValue::Exact(i), from),
                                 (SegmentValue::Exact(i + 1), from + v),
                             ],
                             color.filled(),
-                        )
+                        );
+                        // A gap between neighbours.
+                        bar.set_margin(0, 0, 4, 4);
+                        bar
                     })
                 })
                 .collect();
