@@ -79,6 +79,20 @@ pub async fn create(
     Ok(made)
 }
 
+/// Makes a fresh copy of the project template's resource `id` through
+/// `sdk`, named `<prefix>-<id>-<a number no other call uses>`: what the
+/// adapter tests and the benches each need, a table or bucket of their own.
+pub async fn create_fresh(sdk: &aws_config::SdkConfig, id: &str, prefix: &str) -> Result<Made> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static MADE: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let n = MADE.fetch_add(1, Ordering::Relaxed);
+    let name = format!("{prefix}-{}-{nanos}-{n}", id.to_ascii_lowercase());
+    create(sdk, &Template::project()?, id, &name).await
+}
+
 /// An S3 client for the local AWS: path-style, since
 /// `bucket.127.0.0.1` does not resolve.
 pub fn s3(sdk: &aws_config::SdkConfig) -> aws_sdk_s3::Client {

@@ -108,13 +108,10 @@ fn on_local_aws(rt: &Runtime) {
     let ms = rightnow_infra::ministack::shared();
     rt.block_on(async {
         let sdk = ms.sdk_config().await;
-        let template = rightnow_infra::template::Template::project().expect("template.yaml");
-        let suffix = ulid::Ulid::new().to_string().to_ascii_lowercase();
         let make = |id: &'static str| {
-            let (sdk, template, suffix) = (&sdk, &template, &suffix);
+            let sdk = &sdk;
             async move {
-                let name = format!("bench-{}-{suffix}", id.to_ascii_lowercase());
-                rightnow_infra::resources::create(sdk, template, id, &name)
+                rightnow_infra::resources::create_fresh(sdk, id, "bench")
                     .await
                     .expect("a resource made from the template")
             }

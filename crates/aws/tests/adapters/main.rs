@@ -12,7 +12,6 @@ mod s3;
 use aws_config::SdkConfig;
 use rightnow_infra::ministack;
 use rightnow_infra::resources::{self, Made};
-use rightnow_infra::template::Template;
 use ulid::Ulid;
 
 async fn sdk() -> SdkConfig {
@@ -26,13 +25,7 @@ fn unique(prefix: &str) -> String {
 /// A fresh copy of the template's resource `id` (`AppTable`, `MediaBucket`,
 /// `AppBus`), under a name of its own.
 async fn make(id: &str) -> Made {
-    let template = Template::project().expect("template.yaml");
-    resources::create(
-        &sdk().await,
-        &template,
-        id,
-        &unique(&id.to_ascii_lowercase()),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("making {id}: {e:#}"))
+    resources::create_fresh(&sdk().await, id, "test")
+        .await
+        .unwrap_or_else(|e| panic!("making {id}: {e:#}"))
 }
