@@ -58,6 +58,9 @@ pub enum DomainError {
     /// The request names something that does not exist.
     #[error("no such {}", .0.as_str())]
     NotFound(Resource),
+    /// The caller used up a rate limit; it may try again after this long.
+    #[error("rate limited; retry after {} s", .0.as_secs())]
+    Limited(std::time::Duration),
     /// A port failed: the store, the signer or the bus. The source is for
     /// logs only; callers see a generic message.
     #[error("a backing service failed: {0}")]

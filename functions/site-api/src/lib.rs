@@ -6,13 +6,12 @@
 //! built on ports, so handler tests run it on the in-memory fakes.
 //!
 //! - `bodies`: the wire format, every request and response body;
-//! - `json`: the JSON body extractor and its errors;
-//! - [`error`]: the error codes and the error body;
 //! - `routes`: the handlers.
+//!
+//! The error codes and body and the JSON body rules are the HTTP API's,
+//! shared with the chatbot (`rightnow-http`).
 
 mod bodies;
-pub mod error;
-mod json;
 mod routes;
 
 use std::sync::Arc;
@@ -25,8 +24,7 @@ use rightnow_domain::ports::{
 };
 use rightnow_domain::services::{Comments, PageViewsService, Reports, Videos};
 
-pub use error::{ApiError, ErrorCode};
-pub use json::MAX_BODY_BYTES;
+pub use rightnow_http::{ApiError, ErrorCode, MAX_BODY_BYTES};
 
 /// The domain services the routes call, built once per sandbox.
 pub struct Services {

@@ -16,8 +16,7 @@ use crate::bodies::{
     CommentBody, CommentListBody, HealthBody, ListCommentsQuery, NewCommentBody, NewVideoBody,
     PageViewsBody, ReportBody, UploadTicketBody, VideoBody,
 };
-use crate::error::{ApiError, ErrorCode};
-use crate::json::JsonBody;
+use rightnow_http::{ApiError, ErrorCode, JsonBody};
 
 type App = State<Arc<Services>>;
 

@@ -1,7 +1,7 @@
 //! The README's table of error codes is the API's: the same codes, with
 //! the same statuses, and no other.
 
-use site_api::ErrorCode;
+use rightnow_http::ErrorCode;
 
 #[test]
 fn the_readme_lists_every_error_code_with_its_status() {

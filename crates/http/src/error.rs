@@ -3,13 +3,15 @@
 //! internal causes go to the logs only.
 
 use axum::Json;
-use axum::http::StatusCode;
+use std::time::Duration;
+
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rightnow_domain::{DomainError, Resource};
 use serde::Serialize;
 
 /// Every error code the API answers with, and its status. The README's
-/// table of errors is checked against this list (tests/readme.rs).
+/// table of errors is checked against this list (site-api's tests/readme.rs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
     /// The body is not JSON.
@@ -32,13 +34,16 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     /// Well-formed input that breaks a rule; the message names the field.
     ValidationFailed,
+    /// Too many requests from this client or session; `Retry-After` says
+    /// when to try again.
+    RateLimited,
     /// Our side failed; nothing about it is told.
     Internal,
 }
 
 impl ErrorCode {
     /// Every code, in the README's order.
-    pub const ALL: [ErrorCode; 11] = [
+    pub const ALL: [ErrorCode; 12] = [
         ErrorCode::MalformedJson,
         ErrorCode::InvalidUtf8,
         ErrorCode::InvalidCursor,
@@ -49,6 +54,7 @@ impl ErrorCode {
         ErrorCode::PayloadTooLarge,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::ValidationFailed,
+        ErrorCode::RateLimited,
         ErrorCode::Internal,
     ];
 
@@ -65,6 +71,7 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::ValidationFailed => "validation_failed",
+            ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Internal => "internal",
         }
     }
@@ -82,6 +89,7 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::ValidationFailed => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -94,6 +102,8 @@ pub struct ApiError {
     pub code: ErrorCode,
     /// What went wrong, for people.
     pub message: String,
+    /// When to try again (`Retry-After`), for a limit.
+    pub retry_after: Option<Duration>,
 }
 
 /// The error body, as sent.
@@ -114,6 +124,7 @@ impl ApiError {
         Self {
             code,
             message: message.into(),
+            retry_after: None,
         }
     }
 }
@@ -126,7 +137,13 @@ impl IntoResponse for ApiError {
                 message: &self.message,
             },
         };
-        (self.code.status(), Json(body)).into_response()
+        let mut response = (self.code.status(), Json(body)).into_response();
+        if let Some(after) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(after.as_secs()));
+        }
+        response
     }
 }
 
@@ -146,6 +163,13 @@ impl From<DomainError> for ApiError {
                 };
                 ApiError::new(code, format!("no such {}", what.as_str()))
             }
+            DomainError::Limited(after) => ApiError {
+                retry_after: Some(after),
+                ..ApiError::new(
+                    ErrorCode::RateLimited,
+                    format!("too many messages; try again in {} s", after.as_secs()),
+                )
+            },
             DomainError::Unavailable(cause) => {
                 tracing::error!(error = %cause, "backing service failed");
                 ApiError::new(

@@ -9,7 +9,8 @@ use serde::de::DeserializeOwned;
 use crate::error::{ApiError, ErrorCode};
 
 /// Bodies over this many bytes are refused with 413. Every body this API
-/// takes fits in far less (a 2000-character comment is at most 8 KiB).
+/// takes fits in far less (a 2000-character comment is at most 8 KiB, a
+/// 1000-character chat message 4 KiB).
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// A JSON request body of type `T`.
