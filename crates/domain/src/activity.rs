@@ -77,6 +77,9 @@ pub struct ChatDay {
     pub answered: u64,
     /// Turns that fell back (no confident answer).
     pub fallback: u64,
+    /// Turns by what they were taken to ask (intent id, `clarify`,
+    /// `fallback`).
+    pub intents: BTreeMap<String, u64>,
     /// The turns, by hour.
     pub turns_by_hour: Hourly,
 }

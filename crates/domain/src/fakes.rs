@@ -11,17 +11,20 @@ use async_trait::async_trait;
 use time::{Date, OffsetDateTime};
 
 use crate::activity::{
-    ActivityCursor, ActivityError, ActivityPage, DayRecord, Hourly, PageDay, VideoDay, utc_hour,
+    ActivityCursor, ActivityError, ActivityPage, ChatDay, DayRecord, Hourly, PageDay, Unanswered,
+    VideoDay, utc_hour,
 };
+use crate::chat::{Session, SessionId, Turn, TurnRecord};
 use crate::clock::Clock;
 use crate::comment::{Comment, CommentId, CommentPage, Cursor};
 use crate::events::DomainEvent;
+use crate::limits::{Admission, Limit, Window};
 use crate::page::Slug;
 use crate::ports::{
-    Begin, Claim, CommentStore, CommentWrite, Concat, Concatenated, DayActivityLog, DownloadUrls,
-    EventPublisher, HashBlocklist, Moved, ObjectDigests, ObjectRanges, ObjectVersion, PortError,
-    PortResult, ReportIndex, ReportObjects, ReportRuns, StoredObjects, UploadUrls, VideoStore,
-    ViewCounter,
+    Begin, ChatSessions, Claim, CommentStore, CommentWrite, Concat, Concatenated, DayActivityLog,
+    DownloadUrls, EventPublisher, HashBlocklist, Moved, ObjectDigests, ObjectRanges, ObjectVersion,
+    PortError, PortResult, RateLimiter, ReportIndex, ReportObjects, ReportRuns, SessionWrite,
+    StoredObjects, UploadUrls, VideoStore, ViewCounter,
 };
 use crate::report::{DayReport, Failure, Figures, ReportPointer, ReportStatus, RunId};
 use crate::video::{Verdict, Video, VideoId, VideoStatus, VideoType};
@@ -48,6 +51,11 @@ struct Tables {
     blocked_hashes: std::collections::HashSet<String>,
     latest_report: Option<ReportPointer>,
     reports: BTreeMap<Date, DayReport>,
+    sessions: HashMap<SessionId, Session>,
+    /// Uses by (limit key, window start).
+    limits: HashMap<(String, OffsetDateTime), u32>,
+    /// Saves still to lose to a simulated concurrent message.
+    raced_saves: usize,
 }
 
 /// The app table, in memory. Set `fail` to make every call fail, as an
@@ -709,5 +717,116 @@ impl Clock for FixedClock {
         let t = *now;
         *now += self.tick;
         t
+    }
+}
+
+impl InMemoryStore {
+    /// The session `id` as stored.
+    pub fn session(&self, id: SessionId) -> Option<Session> {
+        locked(&self.tables).sessions.get(&id).cloned()
+    }
+
+    /// Stores `session` as it is.
+    pub fn seed_session(&self, session: Session) {
+        locked(&self.tables).sessions.insert(session.id, session);
+    }
+
+    /// The chat's activity on `day`.
+    pub fn chat_day(&self, day: Date) -> ChatDay {
+        match locked(&self.tables).days.get(&(day, "CHAT".to_owned())) {
+            Some(DayRecord::Chat(c)) => c.clone(),
+            _ => ChatDay::default(),
+        }
+    }
+
+    /// Each of the next `n` saves of an existing session loses the race to
+    /// another message of the same conversation: that message's turn is
+    /// stored first, and the save answers `Conflict`.
+    pub fn race_next_saves(&self, n: usize) {
+        locked(&self.tables).raced_saves = n;
+    }
+}
+
+#[async_trait]
+impl ChatSessions for InMemoryStore {
+    async fn load(&self, id: SessionId) -> PortResult<Option<Session>> {
+        self.check()?;
+        Ok(locked(&self.tables).sessions.get(&id).cloned())
+    }
+
+    async fn save(
+        &self,
+        session: &Session,
+        previous: Option<u64>,
+        turn: &TurnRecord,
+    ) -> PortResult<SessionWrite> {
+        self.check()?;
+        let mut t = locked(&self.tables);
+        if previous.is_some() && t.raced_saves > 0 {
+            t.raced_saves -= 1;
+            if let Some(other) = t.sessions.get_mut(&session.id) {
+                other.push(Turn {
+                    at: turn.at,
+                    question: "(a concurrent message)".into(),
+                    reply: "(its answer)".into(),
+                    intent: "fallback".into(),
+                });
+            }
+        }
+        let stored = t.sessions.get(&session.id).map(|s| s.version);
+        if stored != previous {
+            return Ok(SessionWrite::Conflict);
+        }
+        t.sessions.insert(session.id, session.clone());
+        let day = turn.at.date();
+        let record = t
+            .days
+            .entry((day, "CHAT".to_owned()))
+            .or_insert_with(|| DayRecord::Chat(ChatDay::default()));
+        if let DayRecord::Chat(c) = record {
+            c.turns += 1;
+            c.turns_by_hour.0[utc_hour(turn.at)] += 1;
+            c.sessions += u64::from(turn.new_session);
+            if turn.answered() {
+                c.answered += 1;
+            } else {
+                c.fallback += 1;
+            }
+            *c.intents.entry(turn.intent.clone()).or_default() += 1;
+        }
+        if let Some(q) = &turn.unanswered {
+            let record = t
+                .days
+                .entry((day, format!("UNANSWERED#{q}")))
+                .or_insert_with(|| {
+                    DayRecord::Unanswered(Unanswered {
+                        question: q.clone(),
+                        count: 0,
+                    })
+                });
+            if let DayRecord::Unanswered(u) = record {
+                u.count += 1;
+            }
+        }
+        Ok(SessionWrite::Saved)
+    }
+}
+
+#[async_trait]
+impl RateLimiter for InMemoryStore {
+    async fn admit(&self, limits: &[Limit], window: &Window) -> PortResult<Admission> {
+        self.check()?;
+        let mut t = locked(&self.tables);
+        let used = |t: &Tables, l: &Limit| t.limits.get(&(l.key.clone(), window.start)).copied();
+        if let Some(full) = limits
+            .iter()
+            .position(|l| used(&t, l).unwrap_or(0) >= l.max)
+        {
+            return Ok(Admission::Refused(full));
+        }
+        for l in limits {
+            *t.limits.entry((l.key.clone(), window.start)).or_default() += 1;
+        }
+        Ok(Admission::Admitted)
     }
 }

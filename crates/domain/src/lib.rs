@@ -1,6 +1,6 @@
 //! The business of rightnow, with no AWS and no Lambda in sight.
 //!
-//! This crate owns the types (pages, comments, videos, reports), the rules
+//! This crate owns the types (pages, comments, videos, reports, chat), the rules
 //! that keep them valid, the services that the Lambda functions call, and the
 //! **ports**: small traits for each thing the business needs from outside
 //! (store a comment, count a view, sign an upload URL, publish an event, read
@@ -12,6 +12,7 @@
 //! `cargo tree -p rightnow-domain` shows no `aws-*` or `lambda_*` crate.
 
 pub mod activity;
+pub mod chat;
 pub mod clock;
 pub mod comment;
 pub mod container;
@@ -19,6 +20,7 @@ pub mod error;
 pub mod events;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fakes;
+pub mod limits;
 pub mod moderation;
 pub mod page;
 pub mod ports;

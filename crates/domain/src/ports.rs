@@ -8,8 +8,10 @@ use async_trait::async_trait;
 use time::{Date, OffsetDateTime};
 
 use crate::activity::{ActivityCursor, ActivityError, ActivityPage};
+use crate::chat::{Session, SessionId, TurnRecord};
 use crate::comment::{Comment, CommentId, CommentPage};
 use crate::events::DomainEvent;
+use crate::limits::{Admission, Limit, Window};
 use crate::page::Slug;
 use crate::report::{DayReport, Failure, Figures, ReportPointer, RunId};
 use crate::video::{Verdict, Video, VideoId, VideoType};
@@ -300,4 +302,45 @@ pub trait ReportObjects: Send + Sync {
 pub trait EventPublisher: Send + Sync {
     /// Publishes all of `events`, retrying those the bus did not take.
     async fn publish(&self, events: &[DomainEvent]) -> PortResult<()>;
+}
+
+/// What [`ChatSessions::save`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionWrite {
+    /// The session and its turn's activity are stored.
+    Saved,
+    /// The session changed since it was read (another message of the same
+    /// conversation was answered first); nothing was written.
+    Conflict,
+}
+
+/// Conversations, each kept between its turns.
+#[async_trait]
+pub trait ChatSessions: Send + Sync {
+    /// The session `id`, if the store still has it (it may have expired
+    /// but not yet been removed: the caller checks).
+    async fn load(&self, id: SessionId) -> PortResult<Option<Session>>;
+    /// Stores `session` only if the stored one is still at version
+    /// `previous` (`None`: only if there is none), and counts `turn` in
+    /// the activity of its day and hour (UTC): a turn, answered or
+    /// fallback, its intent, a new session, the unanswered question. All
+    /// or nothing: on `Conflict` or an error nothing was written or
+    /// counted, so a retry counts once. The session expires at
+    /// [`Session::expires_at`].
+    async fn save(
+        &self,
+        session: &Session,
+        previous: Option<u64>,
+        turn: &TurnRecord,
+    ) -> PortResult<SessionWrite>;
+}
+
+/// Counts uses against rate limits, shared by every sandbox.
+#[async_trait]
+pub trait RateLimiter: Send + Sync {
+    /// Counts one use against each of `limits` in `window`, only if none
+    /// of them is used up in that window: all or nothing. `Refused`,
+    /// counting nothing, names the first that is. Counts are forgotten
+    /// after their window.
+    async fn admit(&self, limits: &[Limit], window: &Window) -> PortResult<Admission>;
 }

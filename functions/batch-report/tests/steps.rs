@@ -84,6 +84,7 @@ fn seed(store: &InMemoryStore, pages: u64) {
             answered: 3,
             fallback: 2,
             turns_by_hour,
+            ..ChatDay::default()
         }),
     );
     for (q, count) in [("<b>what</b> is a lambda?", 1), ("배포는 어떻게 해요?", 1)] {

@@ -9,6 +9,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use rightnow_domain::activity::{
     ActivityError, ChatDay, DayRecord, Hourly, PageDay, Unanswered, VideoDay,
 };
+use rightnow_domain::chat::{Context, Session, SessionId, Turn};
 use rightnow_domain::comment::{Comment, CommentId};
 use rightnow_domain::container::Container;
 use rightnow_domain::page::Slug;
@@ -67,7 +68,7 @@ impl PageItem {
 ///
 /// | sort key               | counters                                          |
 /// |------------------------|---------------------------------------------------|
-/// | `CHAT`                 | `turns`, `sessions`, `answered`, `fallback`, `turnsAtHH` |
+/// | `CHAT`                 | `turns`, `sessions`, `answered`, `fallback`, `turnsAtHH`, `intent:<id>` |
 /// | `PAGE#<slug>`          | `views`, `comments`, `viewsAtHH`, `commentsAtHH`  |
 /// | `UNANSWERED#<question>`| `count` (and `question`, the text)                |
 /// | `VIDEOS`               | `registered`, `approved`, `rejected`, `registeredAtHH`, `reason:<code>` |
@@ -89,6 +90,7 @@ impl DayItem {
     pub const CHAT_SK: &'static str = "CHAT";
     pub const UNANSWERED_PREFIX: &'static str = "UNANSWERED#";
     const REASON_PREFIX: &'static str = "reason:";
+    const INTENT_PREFIX: &'static str = "intent:";
 
     pub fn pk(day: Date) -> String {
         format!("DAY#{day}")
@@ -98,6 +100,17 @@ impl DayItem {
         key(Self::pk(day), page_pk(page))
     }
 
+    pub fn chat_key(day: Date) -> Item {
+        key(Self::pk(day), Self::CHAT_SK)
+    }
+
+    pub fn unanswered_key(day: Date, question: &str) -> Item {
+        key(
+            Self::pk(day),
+            format!("{}{question}", Self::UNANSWERED_PREFIX),
+        )
+    }
+
     pub fn videos_key(day: Date) -> Item {
         key(Self::pk(day), Self::VIDEOS_SK)
     }
@@ -105,6 +118,11 @@ impl DayItem {
     /// The counter of `counter` in the hour `hour` (0-23).
     pub fn hourly(counter: &str, hour: usize) -> String {
         format!("{counter}At{hour:02}")
+    }
+
+    /// The counter of chat turns taken to ask `intent`.
+    pub fn intent(intent: &str) -> String {
+        format!("{}{intent}", Self::INTENT_PREFIX)
     }
 
     /// The counter of rejections for reason `code`.
@@ -150,14 +168,7 @@ impl DayItem {
                 approved: c.take(Self::APPROVED),
                 rejected: c.take(Self::REJECTED),
                 registered_by_hour: c.hours(Self::REGISTERED),
-                reasons: c
-                    .0
-                    .iter()
-                    .filter_map(|(name, n)| {
-                        let code = name.strip_prefix(Self::REASON_PREFIX)?;
-                        Some((code.to_owned(), *n))
-                    })
-                    .collect(),
+                reasons: c.prefixed(Self::REASON_PREFIX),
             })
         } else if sk == Self::CHAT_SK {
             DayRecord::Chat(ChatDay {
@@ -166,6 +177,7 @@ impl DayItem {
                 answered: c.take(Self::ANSWERED),
                 fallback: c.take(Self::FALLBACK),
                 turns_by_hour: c.hours(Self::TURNS),
+                intents: c.prefixed(Self::INTENT_PREFIX),
             })
         } else if sk.starts_with(Self::UNANSWERED_PREFIX) {
             DayRecord::Unanswered(Unanswered {
@@ -186,6 +198,14 @@ struct Counters(BTreeMap<String, u64>);
 impl Counters {
     fn take(&mut self, name: &str) -> u64 {
         self.0.remove(name).unwrap_or(0)
+    }
+
+    /// The counters named `<prefix><name>`, by name.
+    fn prefixed(&self, prefix: &str) -> BTreeMap<String, u64> {
+        self.0
+            .iter()
+            .filter_map(|(name, n)| Some((name.strip_prefix(prefix)?.to_owned(), *n)))
+            .collect()
     }
 
     fn hours(&mut self, counter: &str) -> Hourly {
@@ -695,4 +715,131 @@ pub fn from_item<T: serde::de::DeserializeOwned>(kind: &str, item: Item) -> Resu
 /// An item to store.
 pub fn to_item<T: Serialize>(item: &T) -> Result<Item, PortError> {
     serde_dynamo::to_item(item).map_err(PortError::new)
+}
+
+/// `SESSION#<id>` / `SESSION`: a chat conversation: its last turns, what
+/// it last referred to, and `version`, the number of turns it has had,
+/// which each write is conditional on. Expires 24 hours after its last
+/// turn.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionItem {
+    pk: String,
+    sk: String,
+    version: u64,
+    turns: Vec<TurnItem>,
+    context: ContextItem,
+    #[serde(with = "time::serde::rfc3339")]
+    updated_at: OffsetDateTime,
+    expires_at: i64,
+}
+
+/// One turn of a conversation, as stored.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TurnItem {
+    #[serde(with = "time::serde::rfc3339")]
+    at: OffsetDateTime,
+    question: String,
+    reply: String,
+    intent: String,
+}
+
+/// What a conversation last referred to, as stored.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct ContextItem {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    page: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    video: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    intent: Option<String>,
+}
+
+impl SessionItem {
+    pub const VERSION: &'static str = "version";
+
+    pub fn key(id: SessionId) -> Item {
+        key(format!("SESSION#{id}"), "SESSION")
+    }
+
+    pub fn from_domain(s: &Session) -> Self {
+        Self {
+            pk: format!("SESSION#{}", s.id),
+            sk: "SESSION".into(),
+            version: s.version,
+            turns: s
+                .turns
+                .iter()
+                .map(|t| TurnItem {
+                    at: t.at,
+                    question: t.question.clone(),
+                    reply: t.reply.clone(),
+                    intent: t.intent.clone(),
+                })
+                .collect(),
+            context: ContextItem {
+                page: s.context.page.as_ref().map(|p| p.to_string()),
+                video: s.context.video.map(|v| v.to_string()),
+                intent: s.context.intent.clone(),
+            },
+            updated_at: s.updated_at,
+            expires_at: s.expires_at().unix_timestamp(),
+        }
+    }
+
+    pub fn into_domain(self) -> Result<Session, PortError> {
+        let pk = self.pk.clone();
+        let bad = |what: &dyn std::fmt::Display| corrupt("session", &pk, what);
+        let id = pk
+            .strip_prefix("SESSION#")
+            .and_then(|id| SessionId::parse(id).ok())
+            .ok_or_else(|| bad(&"not a session key"))?;
+        Ok(Session {
+            id,
+            version: self.version,
+            turns: self
+                .turns
+                .into_iter()
+                .map(|t| Turn {
+                    at: t.at,
+                    question: t.question,
+                    reply: t.reply,
+                    intent: t.intent,
+                })
+                .collect(),
+            context: Context {
+                page: self
+                    .context
+                    .page
+                    .map(|p| Slug::parse(&p))
+                    .transpose()
+                    .map_err(|e| bad(&e))?,
+                video: self
+                    .context
+                    .video
+                    .map(|v| v.parse::<VideoId>())
+                    .transpose()
+                    .map_err(|e| bad(&e))?,
+                intent: self.context.intent,
+            },
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+/// `LIMIT#<key>` / `<window start, epoch seconds>`: the uses of one rate
+/// limit in one window, changed only by a conditional `ADD`. Expires a
+/// minute after its window; a window is never read after it ends, so TTL's
+/// lag does not matter.
+pub struct LimitItem;
+
+impl LimitItem {
+    pub const USES: &'static str = "uses";
+
+    pub fn key(limit: &str, window_start: OffsetDateTime) -> Item {
+        key(
+            format!("LIMIT#{limit}"),
+            window_start.unix_timestamp().to_string(),
+        )
+    }
 }

@@ -11,6 +11,8 @@
 //! | day's videos, chat  | `DAY#<date>`     | `VIDEOS`, `CHAT`  |                          |
 //! | unanswered question | `DAY#<date>`     | `UNANSWERED#<q>`  |                          |
 //! | video               | `VIDEO#<id>`     | `VIDEO`           | `VIDEOS#<status>` / time |
+//! | chat session        | `SESSION#<id>`   | `SESSION`         |                          |
+//! | rate limit use      | `LIMIT#<key>`    | `<window start>`  |                          |
 //! | known-bad file      | `BLOCKED#<sha256>` | `HASH`          |                          |
 //! | a day's report      | `REPORT#<date>`  | `REPORT`          |                          |
 //! | latest report       | `REPORT`         | `LATEST`          |                          |
@@ -44,6 +46,17 @@
 //!   and the report reads as many items as the day has pages and distinct
 //!   unanswered questions. The price: an hour's counters share their
 //!   day's item, so one page's writes in a day go to one item.
+//! - chat ([`chat`]): a session is a strongly consistent GetItem; a turn
+//!   one transaction of a Put of the session on condition that its
+//!   `version` is the one read (or that there is none, for a new one), and
+//!   `ADD turns, turnsAtHH, answered|fallback, intent:<id>[, sessions]` on
+//!   the day's `CHAT` item, with `ADD count` on the day's
+//!   `UNANSWERED#<question>` for a fallback: 2-3 items × 2 WCU (a session
+//!   of 10 long turns is up to 30 KB: its Put is then 30 WCU). A lost race
+//!   cancels it all, and the turn is answered again on the new version.
+//! - rate limits ([`chat`]): one transaction of a conditional `ADD uses 1`
+//!   per limit (`uses < max`) on the window's item: all counted or none. 2
+//!   WCU each.
 //! - known-bad files ([`videos`]): GetItem `BLOCKED#<sha256>/HASH`.
 //! - reports ([`reports`]): GetItem `REPORT/LATEST`; a Put on condition
 //!   that it points at no later day to move it. A day's report: GetItem;
@@ -53,6 +66,7 @@
 //!   report's figures, bounded, make its item 2-3 KB: 3 WCU).
 
 mod activity;
+mod chat;
 mod comments;
 pub(crate) mod items;
 mod pages;

@@ -18,13 +18,13 @@ use ulid::Ulid;
 use crate::{make, sdk};
 
 /// A fresh table, made from the template's `AppTable`.
-async fn table() -> AppTable {
+pub(crate) async fn table() -> AppTable {
     let made = make("AppTable").await;
     AppTable::new(aws_sdk_dynamodb::Client::new(&sdk().await), made.name)
 }
 
 /// An item as stored, read behind the adapter's back.
-async fn raw_item(t: &AppTable, pk: &str, sk: &str) -> HashMap<String, AttributeValue> {
+pub(crate) async fn raw_item(t: &AppTable, pk: &str, sk: &str) -> HashMap<String, AttributeValue> {
     use aws_sdk_dynamodb::types::AttributeValue::S;
     t.client()
         .get_item()
@@ -40,7 +40,7 @@ async fn raw_item(t: &AppTable, pk: &str, sk: &str) -> HashMap<String, Attribute
 
 /// An item in DynamoDB's JSON, as `aws dynamodb get-item` prints it: the
 /// type of every attribute shows (a count stored as text would too).
-fn dynamodb_json(item: &HashMap<String, AttributeValue>) -> serde_json::Value {
+pub(crate) fn dynamodb_json(item: &HashMap<String, AttributeValue>) -> serde_json::Value {
     fn value(v: &AttributeValue) -> serde_json::Value {
         use serde_json::json;
         match v {

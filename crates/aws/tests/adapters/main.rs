@@ -4,6 +4,7 @@
 //! definition of it, so tests run in parallel and meet the resources the
 //! functions meet.
 
+mod chat;
 mod dynamodb;
 mod eventbridge;
 mod put_events_stub;

@@ -1,6 +1,7 @@
 //! The services the functions call: each takes validated input, applies the
 //! rules and talks to the outside only through ports.
 
+mod chat;
 mod comments;
 mod ids;
 pub mod moderation;
@@ -9,6 +10,7 @@ mod report_job;
 mod reports;
 mod videos;
 
+pub use chat::{Chat, ChatLimits, ChatPorts};
 pub use comments::Comments;
 pub use ids::Ids;
 pub use pages::PageViewsService;

@@ -90,6 +90,7 @@ fn seed(store: &InMemoryStore, day: Date, pages: u64) {
             answered: 6,
             fallback: 3,
             turns_by_hour: Hourly::default(),
+            ..ChatDay::default()
         }),
     );
     for (q, n) in [("what is lambda", 2), ("어떻게 배포해요", 1)] {

@@ -1,0 +1,158 @@
+//! [`ChatSessions`] and [`RateLimiter`]: conversations, each turn stored
+//! with its day's activity, and the message limits.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use rightnow_domain::activity::utc_hour;
+use rightnow_domain::chat::{Session, SessionId, TurnRecord};
+use rightnow_domain::limits::{Admission, Limit, Window};
+use rightnow_domain::ports::{ChatSessions, PortResult, RateLimiter, SessionWrite};
+use time::Duration;
+
+use super::items::{DayItem, EXPIRES_AT, LimitItem, SessionItem, from_item, to_item};
+use super::{ACTIVITY_RETENTION_DAYS, AppTable, first_condition_failed, port_err};
+
+impl AppTable {
+    /// `ADD count 1` on the day's item of the unanswered question `q`,
+    /// keeping its text: a transaction action.
+    fn unanswered_update(&self, turn: &TurnRecord, q: &str) -> Update {
+        let expires = (turn.at + Duration::days(ACTIVITY_RETENTION_DAYS)).unix_timestamp();
+        Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(DayItem::unanswered_key(turn.at.date(), q)))
+            .update_expression(
+                "ADD #n :one SET #q = if_not_exists(#q, :q), #exp = if_not_exists(#exp, :exp)",
+            )
+            .expression_attribute_names("#n", DayItem::COUNT)
+            .expression_attribute_names("#q", DayItem::QUESTION)
+            .expression_attribute_names("#exp", EXPIRES_AT)
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":q", AttributeValue::S(q.to_owned()))
+            .expression_attribute_values(":exp", AttributeValue::N(expires.to_string()))
+            .build()
+            .expect("table, key and expression are set")
+    }
+}
+
+#[async_trait]
+impl ChatSessions for AppTable {
+    async fn load(&self, id: SessionId) -> PortResult<Option<Session>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(SessionItem::key(id)))
+            // A turn answered on a stale read would only conflict.
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(port_err)?;
+        out.item
+            .map(|item| from_item::<SessionItem>("session", item)?.into_domain())
+            .transpose()
+    }
+
+    async fn save(
+        &self,
+        session: &Session,
+        previous: Option<u64>,
+        turn: &TurnRecord,
+    ) -> PortResult<SessionWrite> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&SessionItem::from_domain(session))?));
+        let put = match previous {
+            None => put.condition_expression("attribute_not_exists(pk)"),
+            Some(v) => put
+                .condition_expression("#v = :v")
+                .expression_attribute_names("#v", SessionItem::VERSION)
+                .expression_attribute_values(":v", AttributeValue::N(v.to_string())),
+        };
+        let outcome = if turn.answered() {
+            DayItem::ANSWERED
+        } else {
+            DayItem::FALLBACK
+        };
+        let mut counters = vec![
+            (DayItem::TURNS.to_owned(), 1),
+            (DayItem::hourly(DayItem::TURNS, utc_hour(turn.at)), 1),
+            (outcome.to_owned(), 1),
+            (DayItem::intent(&turn.intent), 1),
+        ];
+        if turn.new_session {
+            counters.push((DayItem::SESSIONS.to_owned(), 1));
+        }
+        let mut tx = self
+            .client
+            .transact_write_items()
+            .transact_items(
+                TransactWriteItem::builder()
+                    .put(put.build().map_err(port_err)?)
+                    .build(),
+            )
+            .transact_items(
+                TransactWriteItem::builder()
+                    .update(self.day_counters(DayItem::chat_key(turn.at.date()), &counters))
+                    .build(),
+            );
+        if let Some(q) = &turn.unanswered {
+            tx = tx.transact_items(
+                TransactWriteItem::builder()
+                    .update(self.unanswered_update(turn, q))
+                    .build(),
+            );
+        }
+        match tx.send().await {
+            Ok(_) => Ok(SessionWrite::Saved),
+            Err(e) if first_condition_failed(&e) => Ok(SessionWrite::Conflict),
+            Err(e) => Err(port_err(e)),
+        }
+    }
+}
+
+#[async_trait]
+impl RateLimiter for AppTable {
+    async fn admit(&self, limits: &[Limit], window: &Window) -> PortResult<Admission> {
+        let expires = (window.end() + window.length).unix_timestamp();
+        let mut tx = self.client.transact_write_items();
+        for limit in limits {
+            let update = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(LimitItem::key(&limit.key, window.start)))
+                .update_expression("ADD #n :one SET #exp = :exp")
+                .condition_expression("attribute_not_exists(#n) OR #n < :max")
+                .expression_attribute_names("#n", LimitItem::USES)
+                .expression_attribute_names("#exp", EXPIRES_AT)
+                .expression_attribute_values(":one", AttributeValue::N("1".into()))
+                .expression_attribute_values(":max", AttributeValue::N(limit.max.to_string()))
+                .expression_attribute_values(":exp", AttributeValue::N(expires.to_string()))
+                .build()
+                .map_err(port_err)?;
+            tx = tx.transact_items(TransactWriteItem::builder().update(update).build());
+        }
+        match tx.send().await {
+            Ok(_) => Ok(Admission::Admitted),
+            Err(e) => match refused(&e) {
+                Some(at) => Ok(Admission::Refused(at)),
+                None => Err(port_err(e)),
+            },
+        }
+    }
+}
+
+/// Which action's condition cancelled a transaction, if one did.
+fn refused<R>(
+    e: &aws_sdk_dynamodb::error::SdkError<
+        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
+        R,
+    >,
+) -> Option<usize> {
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+    match e.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(tc)) => tc
+            .cancellation_reasons()
+            .iter()
+            .position(|r| r.code() == Some("ConditionalCheckFailed")),
+        _ => None,
+    }
+}
