@@ -10,6 +10,7 @@ use crate::stack;
 pub struct Answer {
     pub status: u16,
     pub json: Value,
+    pub headers: reqwest::header::HeaderMap,
 }
 
 impl Answer {
@@ -29,10 +30,12 @@ pub async fn call(method: Method, path: &str, content_type: Option<&str>, body: 
     }
     let res = req.send().await.expect("the local API answers");
     let status = res.status().as_u16();
+    let headers = res.headers().clone();
     let bytes = res.bytes().await.unwrap_or_default();
     Answer {
         status,
         json: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        headers,
     }
 }
 

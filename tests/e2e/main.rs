@@ -5,6 +5,7 @@
 
 mod api;
 mod bad_inputs;
+mod chat;
 mod journeys;
 mod ministack_gaps;
 mod moderation;

@@ -44,6 +44,7 @@ async fn exercise(route: &str) -> Option<Answer> {
         }
         "GET /api/reports/latest" => get("/api/reports/latest").await,
         "GET /api/reports/{date}" => get("/api/reports/1999-01-01").await,
+        "POST /api/chat" => post_json("/api/chat", json!({"message": "What is serverless?"})).await,
         _ => return None,
     };
     Some(answer)

@@ -1,0 +1,67 @@
+//! chatbot: the site's chat, `POST /api/chat`, as an axum router.
+//!
+//! The route turns the body into one call of the domain's
+//! [`Chat`](rightnow_domain::services::Chat) service and its answer into
+//! JSON. Matching, the conversation, the limits and the live answers are
+//! the domain's; the error codes and the body rules are the HTTP API's
+//! (`rightnow-http`), the same as site-api's.
+//!
+//! - `bodies`: the request and response bodies;
+//! - [`settings`]: the message limits, from the environment;
+//! - `client`: the caller's address, as API Gateway saw it.
+
+mod bodies;
+mod client;
+pub mod settings;
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::response::IntoResponse;
+use axum::routing::post;
+use rightnow_domain::chat::dialogue::Assistant;
+use rightnow_domain::chat::knowledge::{KnowledgeBase, KnowledgeError};
+use rightnow_domain::services::Chat;
+use rightnow_http::{ApiError, ErrorCode, JsonBody};
+
+use crate::bodies::{ChatReplyBody, NewMessageBody};
+use crate::client::ClientAddress;
+
+/// The knowledge base, compiled in: what the chat can talk about.
+pub const KNOWLEDGE_BASE: &str = include_str!("../knowledge-base.json");
+
+/// The compiled-in knowledge base, checked and indexed.
+pub fn assistant() -> Result<Assistant, KnowledgeError> {
+    Ok(Assistant::new(KnowledgeBase::parse(KNOWLEDGE_BASE)?))
+}
+
+/// The chat route. template.yaml declares the same route; an e2e test
+/// checks that every declared route answers.
+pub fn router(chat: Chat) -> Router {
+    Router::new()
+        .route("/api/chat", post(send))
+        .fallback(not_found)
+        .with_state(Arc::new(chat))
+}
+
+/// 200 with the answer; 422 `validation_failed` for an empty or
+/// whitespace-only message, one over 1000 characters, or a session id
+/// that is not one; 429 `rate_limited` with `Retry-After` over a limit;
+/// and the body errors of [`JsonBody`]. Nothing is written for any of
+/// these.
+async fn send(
+    State(chat): State<Arc<Chat>>,
+    client: ClientAddress,
+    JsonBody(input): JsonBody<NewMessageBody>,
+) -> Result<Json<ChatReplyBody>, ApiError> {
+    let reply = chat.send(input.into_domain(), client.as_str()).await?;
+    Ok(Json(reply.into()))
+}
+
+/// Only reached when the function is called directly (cargo lambda watch);
+/// behind API Gateway an undeclared route never invokes the function.
+async fn not_found() -> impl IntoResponse {
+    ApiError::new(ErrorCode::NotFound, "no such route")
+}
