@@ -97,10 +97,11 @@ bench: setup
 fixtures: setup
 	cargo run --quiet -p rightnow-infra --bin rightnow-local -- fixtures
 
-## invoke: call site-api under `cargo lambda watch` with a sample event (EVENT=health)
+## invoke: call a function under `cargo lambda watch` with a sample event (FN=site-api EVENT=health)
+FN ?= site-api
 EVENT ?= health
 invoke: setup
-	cargo lambda invoke site-api --data-file events/site-api/$(EVENT).json
+	cargo lambda invoke $(FN) --data-file events/$(FN)/$(EVENT).json
 
 ## report: the daily report for DATE=YYYY-MM-DD (default yesterday, UTC) on the running local stack, step by step
 report: setup

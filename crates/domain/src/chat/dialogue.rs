@@ -146,3 +146,96 @@ impl Assistant {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chat::knowledge::tests::document;
+    use serde_json::json;
+
+    /// The test document, with `examples` for the intents named.
+    fn assistant(examples: &[(&str, &str)]) -> Assistant {
+        let doc = document(|d| {
+            for intent in d["intents"].as_array_mut().unwrap() {
+                if let Some((_, text)) = examples.iter().find(|(id, _)| intent["id"] == *id) {
+                    intent["examples"] = json!({"en": [text], "ko": [format!("{text} 질문")]});
+                }
+            }
+        });
+        Assistant::new(KnowledgeBase::parse(&doc).unwrap())
+    }
+
+    fn video() -> VideoId {
+        VideoId(ulid::Ulid::from_parts(1_795_773_600_000, 1))
+    }
+
+    #[test]
+    fn two_intents_too_close_to_call_are_offered_both() {
+        let a = assistant(&[
+            ("layers", "shared runtime code"),
+            ("timeouts", "shared runtime code"),
+        ]);
+        let u = a.understand("shared runtime code", &Context::default());
+        match u.asked {
+            Asked::Clarify(first, second) => {
+                let mut both = [first.id.as_str(), second.id.as_str()];
+                both.sort();
+                assert_eq!(both, ["layers", "timeouts"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            Asked::Clarify(a.kb.intent("layers"), a.kb.intent("timeouts")).intent_id(),
+            CLARIFY
+        );
+    }
+
+    #[test]
+    fn a_live_question_without_a_name_uses_the_conversations() {
+        let a = assistant(&[(LIVE_VIDEO_STATUS, "is my video approved yet")]);
+        let context = Context {
+            video: Some(video()),
+            ..Context::default()
+        };
+        let u = a.understand("is it approved yet?", &context);
+        assert!(
+            matches!(u.asked, Asked::Live(_, Live::Video(Some(v))) if v == video()),
+            "{:?}",
+            u.asked
+        );
+        // With nothing to go on, the question is still a live one, unnamed.
+        let u = a.understand("is it approved yet?", &Context::default());
+        assert!(
+            matches!(u.asked, Asked::Live(_, Live::Video(None))),
+            "{:?}",
+            u.asked
+        );
+    }
+
+    #[test]
+    fn a_bare_name_is_a_follow_up_only_after_a_question_about_it() {
+        let a = assistant(&[(LIVE_VIEWS, "how many views does a page have")]);
+        let after_views = Context {
+            intent: Some(LIVE_VIEWS.into()),
+            ..Context::default()
+        };
+        let home = Slug::parse("home").unwrap();
+        let u = a.understand("and home page?", &after_views);
+        assert!(
+            matches!(&u.asked, Asked::Live(_, Live::Views(Some(p))) if *p == home),
+            "{:?}",
+            u.asked
+        );
+        // A video id alone is always about that video.
+        let u = a.understand(&format!("{} ?", video()), &Context::default());
+        assert!(
+            matches!(u.asked, Asked::Live(_, Live::Video(Some(_)))),
+            "{:?}",
+            u.asked
+        );
+        // Words the knowledge base does not know fall back.
+        let u = a.understand("quantum banana", &after_views);
+        assert!(matches!(u.asked, Asked::Fallback(_)), "{:?}", u.asked);
+        assert!(u.confidence < THRESHOLD, "{}", u.confidence);
+    }
+}

@@ -157,7 +157,7 @@ impl KnowledgeBase {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn document(edit: impl FnOnce(&mut serde_json::Value)) -> String {
