@@ -2,7 +2,8 @@
 //! fakes with the real knowledge base, one message at a time on a
 //! current-thread tokio runtime (as in the function). No Lambda, no
 //! network, no AWS: what matching, the dialogue and the bodies cost per
-//! turn. And what building the index costs, which init pays once.
+//! turn. And what loading the knowledge base costs at init, beside what
+//! building its index would.
 //!
 //! `cargo bench -p chatbot --bench handlers [-- --quick]`. The group is
 //! named after the package: `rightnow-bench` reads the medians from
@@ -15,6 +16,8 @@ use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use rightnow_domain::chat::dialogue::Assistant;
+use rightnow_domain::chat::index::Matcher;
+use rightnow_domain::chat::knowledge::KnowledgeBase;
 use rightnow_domain::fakes::{FixedClock, InMemoryStore};
 use rightnow_domain::page::Slug;
 use rightnow_domain::ports::ViewCounter;
@@ -68,8 +71,14 @@ fn handlers(c: &mut Criterion) {
         .expect("a tokio runtime");
     let mut g = c.benchmark_group("chatbot");
 
-    g.bench_function("knowledge base: parse and index", |b| {
+    // What init does: read the document and load the compiled-in index.
+    g.bench_function("knowledge base: load (init)", |b| {
         b.iter(|| black_box(chatbot::assistant().expect("the knowledge base reads")))
+    });
+    // What init would do without the compiled-in index.
+    let kb = KnowledgeBase::parse(chatbot::KNOWLEDGE_BASE).expect("the knowledge base reads");
+    g.bench_function("knowledge base: build the index", |b| {
+        b.iter(|| black_box(Matcher::new(&kb)))
     });
 
     let assistant = Arc::new(chatbot::assistant().expect("the knowledge base reads"));
@@ -78,8 +87,14 @@ fn handlers(c: &mut Criterion) {
     for (name, text) in [
         ("POST /api/chat", "What is a cold start?"),
         ("POST /api/chat, Korean", "콜드 스타트가 뭐예요?"),
-        ("POST /api/chat, live views", "how many views does the page home have"),
-        ("POST /api/chat, fallback", "what's the weather in Paris tomorrow?"),
+        (
+            "POST /api/chat, live views",
+            "how many views does the page home have",
+        ),
+        (
+            "POST /api/chat, fallback",
+            "what's the weather in Paris tomorrow?",
+        ),
     ] {
         let fresh = || {
             let (app, store) = app(&assistant);
@@ -88,7 +103,11 @@ fn handlers(c: &mut Criterion) {
                 .expect("a view");
             app
         };
-        assert_eq!(rt.block_on(call(&fresh(), message(text))), StatusCode::OK, "{name}");
+        assert_eq!(
+            rt.block_on(call(&fresh(), message(text))),
+            StatusCode::OK,
+            "{name}"
+        );
         g.bench_function(name, |b| {
             b.iter_batched(
                 fresh,

@@ -22,6 +22,7 @@ use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::post;
 use rightnow_domain::chat::dialogue::Assistant;
+use rightnow_domain::chat::index::{IndexError, Matcher, fingerprint};
 use rightnow_domain::chat::knowledge::{KnowledgeBase, KnowledgeError};
 use rightnow_domain::services::Chat;
 use rightnow_http::{ApiError, ErrorCode, JsonBody};
@@ -32,9 +33,29 @@ use crate::client::ClientAddress;
 /// The knowledge base, compiled in: what the chat can talk about.
 pub const KNOWLEDGE_BASE: &str = include_str!("../knowledge-base.json");
 
-/// The compiled-in knowledge base, checked and indexed.
-pub fn assistant() -> Result<Assistant, KnowledgeError> {
-    Ok(Assistant::new(KnowledgeBase::parse(KNOWLEDGE_BASE)?))
+/// Its fingerprint, computed by the compiler: what the index must name.
+pub const KNOWLEDGE_FINGERPRINT: u64 = fingerprint(KNOWLEDGE_BASE.as_bytes());
+
+/// Its index, built by `tests/index.rs` and compiled in, so that init
+/// reads arrays instead of cutting every example into features.
+pub const KNOWLEDGE_INDEX: &[u8] = include_bytes!("../knowledge-index.bin");
+
+/// Why the compiled-in knowledge base cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The document breaks a rule.
+    #[error(transparent)]
+    Knowledge(#[from] KnowledgeError),
+    /// The index is not the document's.
+    #[error(transparent)]
+    Index(#[from] IndexError),
+}
+
+/// The compiled-in knowledge base, checked, with its compiled-in index.
+pub fn assistant() -> Result<Assistant, StartError> {
+    let kb = KnowledgeBase::parse(KNOWLEDGE_BASE)?;
+    let index = Matcher::from_bytes(KNOWLEDGE_INDEX, KNOWLEDGE_FINGERPRINT)?;
+    Ok(Assistant::with_index(kb, index))
 }
 
 /// The chat route. template.yaml declares the same route; an e2e test

@@ -83,6 +83,16 @@ impl Assistant {
         Self { kb, matcher }
     }
 
+    /// `kb` with its index already built (see [`Matcher::from_bytes`]).
+    pub fn with_index(kb: KnowledgeBase, matcher: Matcher) -> Self {
+        Self { kb, matcher }
+    }
+
+    /// The index.
+    pub fn matcher(&self) -> &Matcher {
+        &self.matcher
+    }
+
     /// The knowledge base.
     pub fn knowledge(&self) -> &KnowledgeBase {
         &self.kb

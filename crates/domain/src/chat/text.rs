@@ -49,6 +49,7 @@ impl Language {
 
 /// What a feature was cut from; each kind weighs differently in a match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u32)]
 pub enum Kind {
     /// An English word, suffix-stripped.
     Word,
@@ -74,8 +75,22 @@ impl Kind {
     }
 }
 
-/// One feature: its kind and its text.
-pub type Feature = (Kind, String);
+/// One feature: its kind and its text, hashed together (64-bit FNV-1a):
+/// the index keeps no strings, and cutting a text allocates none per
+/// feature. Two features colliding would need about 2^32 of them.
+pub type Feature = u64;
+
+/// The hash of the feature `text` of `kind`.
+pub fn feature(kind: Kind, text: &[char]) -> Feature {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for c in std::iter::once(kind as u32).chain(text.iter().map(|&c| c as u32)) {
+        for b in c.to_le_bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
 
 /// Words too common to tell one question from another.
 const STOP_WORDS: &[&str] = &[
@@ -101,8 +116,11 @@ fn is_syllable(c: char) -> bool {
     ('\u{AC00}'..='\u{D7A3}').contains(&c)
 }
 
-/// NFKC, then lower case.
+/// NFKC, then lower case. ASCII is its own NFKC.
 pub fn normalise(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
     text.nfkc().flat_map(char::to_lowercase).collect()
 }
 
@@ -126,19 +144,26 @@ fn stem(word: &str) -> &str {
     word
 }
 
-/// The features of `text`, each as often as it occurs.
-pub fn features(text: &str) -> Vec<Feature> {
+/// Calls `emit` with the kind and text of each feature of `text`, each
+/// as often as it occurs.
+pub fn cut(text: &str, mut emit: impl FnMut(Kind, &[char])) {
     let text = normalise(text);
+    english(&text, &mut emit);
+    korean(&text, &mut emit);
+}
+
+/// The features of `text`, each as often as it occurs, with their weights.
+pub fn features(text: &str) -> Vec<(Feature, f32)> {
     let mut out = Vec::new();
-    english(&text, &mut out);
-    korean(&text, &mut out);
+    cut(text, |kind, t| out.push((feature(kind, t), kind.weight())));
     out
 }
 
-fn english(text: &str, out: &mut Vec<Feature>) {
+fn english(text: &str, emit: &mut impl FnMut(Kind, &[char])) {
     let latin = text
         .split(|c: char| !c.is_alphanumeric() || is_hangul(c))
         .filter(|w| !w.is_empty());
+    let mut padded: Vec<char> = Vec::new();
     for word in latin {
         // An apostrophe splits "what's" into "what" and "s".
         if word.len() == 1 && !word.chars().all(|c| c.is_ascii_digit()) {
@@ -147,40 +172,49 @@ fn english(text: &str, out: &mut Vec<Feature>) {
         if STOP_WORDS.contains(&word) {
             continue;
         }
-        let stemmed = stem(word);
-        out.push((Kind::Word, stemmed.to_owned()));
-        let padded: Vec<char> = format!("^{stemmed}$").chars().collect();
-        if padded.len() >= 5 {
+        padded.clear();
+        padded.push('^');
+        padded.extend(stem(word).chars());
+        padded.push('$');
+        let n = padded.len();
+        emit(Kind::Word, &padded[1..n - 1]);
+        if n >= 5 {
             for w in padded.windows(3) {
-                out.push((Kind::WordTrigram, w.iter().collect()));
+                emit(Kind::WordTrigram, w);
             }
         }
     }
 }
 
-fn korean(text: &str, out: &mut Vec<Feature>) {
+fn korean(text: &str, emit: &mut impl FnMut(Kind, &[char])) {
     // Hangul words, with the spaces between them dropped: runs broken only
     // by anything else (Latin, digits, punctuation).
-    let mut runs: Vec<Vec<char>> = vec![Vec::new()];
-    for c in text.chars() {
-        if is_syllable(c) {
-            runs.last_mut().expect("never empty").push(c);
-        } else if !c.is_whitespace() && !runs.last().expect("never empty").is_empty() {
-            runs.push(Vec::new());
-        }
-    }
-    for run in runs.iter().filter(|r| !r.is_empty()) {
+    let mut run: Vec<char> = Vec::new();
+    let mut jamo: Vec<char> = Vec::new();
+    let mut flush = |run: &mut Vec<char>| {
         if run.len() == 1 {
-            out.push((Kind::Syllable, run[0].to_string()));
+            emit(Kind::Syllable, run);
         }
         for pair in run.windows(2) {
-            out.push((Kind::SyllableBigram, pair.iter().collect()));
+            emit(Kind::SyllableBigram, pair);
         }
-        let jamo: Vec<char> = run.iter().collect::<String>().nfd().collect();
+        jamo.clear();
+        for &syllable in run.iter() {
+            jamo.extend(std::iter::once(syllable).nfd());
+        }
         for w in jamo.windows(3) {
-            out.push((Kind::JamoTrigram, w.iter().collect()));
+            emit(Kind::JamoTrigram, w);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if is_syllable(c) {
+            run.push(c);
+        } else if !c.is_whitespace() && !run.is_empty() {
+            flush(&mut run);
         }
     }
+    flush(&mut run);
 }
 
 #[cfg(test)]
@@ -188,11 +222,13 @@ mod tests {
     use super::*;
 
     fn of(kind: Kind, text: &str) -> Vec<String> {
-        features(text)
-            .into_iter()
-            .filter(|(k, _)| *k == kind)
-            .map(|(_, f)| f)
-            .collect()
+        let mut out = Vec::new();
+        cut(text, |k, t| {
+            if k == kind {
+                out.push(t.iter().collect());
+            }
+        });
+        out
     }
 
     #[test]
