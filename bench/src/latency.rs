@@ -120,9 +120,12 @@ pub async fn run(
         "latency: MiniStack on {}; sam deploy of the binaries measured above",
         ms.endpoint()
     );
+    // samconfig.toml's `bench` environment: the local one with the limits
+    // per client raised, since every request of a load comes from one
+    // address and would measure 429s instead of the route.
     let built = ws.scratch().join("stack/template.yaml");
     rightnow_infra::template::write_prebuilt(&ws.root.join("template.yaml"), code, &built)?;
-    let stack = stack::deploy(&ms, &built, "rightnow-bench").await?;
+    let stack = stack::deploy(&ms, &built, "rightnow-bench", "bench").await?;
     let api = stack.api_url()?;
     let scratch = ws.scratch().join("latency");
 

@@ -114,7 +114,7 @@ async fn main() -> Result<()> {
             BuildMode::Release
         };
         let built: PathBuf = tokio::task::block_in_place(|| stack::build(&ms, build_mode))?;
-        let stack = stack::deploy(&ms, &built, "rightnow").await?;
+        let stack = stack::deploy(&ms, &built, "rightnow", "local").await?;
         let api_url = stack.api_url()?;
         let watcher = match watch {
             true => Some(dev::watch_functions(&ms, &stack).await?),

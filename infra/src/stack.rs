@@ -101,8 +101,15 @@ pub fn build(ms: &MiniStack, mode: BuildMode) -> Result<PathBuf> {
 }
 
 /// Deploys the built template as stack `name` with `sam deploy --config-env
-/// local`, applies the post-deploy steps, and reads the outputs.
-pub async fn deploy(ms: &MiniStack, built: &std::path::Path, name: &str) -> Result<Stack> {
+/// <config_env>` (samconfig.toml's `local`, or `bench`: the same with the
+/// per-client limits raised), applies the post-deploy steps, and reads the
+/// outputs.
+pub async fn deploy(
+    ms: &MiniStack,
+    built: &std::path::Path,
+    name: &str,
+    config_env: &str,
+) -> Result<Stack> {
     let started = Instant::now();
     let local = template::write_local_copy(built)?;
     let local = local.to_str().context("utf-8 path")?;
@@ -112,7 +119,7 @@ pub async fn deploy(ms: &MiniStack, built: &std::path::Path, name: &str) -> Resu
             &[
                 "deploy",
                 "--config-env",
-                "local",
+                config_env,
                 "--stack-name",
                 name,
                 "--template-file",

@@ -27,7 +27,7 @@ pub fn stack() -> &'static Stack {
             let built = stack::build(ms, BuildMode::Release).expect("sam build");
             tokio::runtime::Runtime::new()
                 .unwrap()
-                .block_on(stack::deploy(ms, &built, "rightnow-e2e"))
+                .block_on(stack::deploy(ms, &built, "rightnow-e2e", "local"))
                 .expect("sam deploy")
         })
         .join()

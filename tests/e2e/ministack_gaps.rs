@@ -186,3 +186,51 @@ async fn gap_3_rule_invoked_functions_get_no_retries_or_failure_destination() {
         "a direct async invoke's failure reaches the on-failure queue"
     );
 }
+
+/// README gap 4: the HTTP API's throttles reach the stage but are never
+/// applied: a burst over the chat route's is all answered. (MiniStack
+/// keeps the stage's route settings in the template's casing, so the API
+/// reads them back empty: only their presence is checked.) The function's
+/// own limits, in the table, do apply (chat.rs shows their 429); the
+/// gateway's are checked by cfn-lint and applied by AWS only.
+#[tokio::test]
+async fn gap_4_gateway_throttles_are_not_applied() {
+    use futures::future::join_all;
+    use serde_json::json;
+
+    let stack = crate::stack();
+    let aws = rightnow_infra::gaps::Clients::for_endpoint(&stack.endpoint).await;
+    // GIVEN the deployed stage, with a throttle for the chat route
+    let stage = aws
+        .apigateway
+        .get_stage()
+        .api_id(stack.output("HttpApiId").unwrap())
+        .stage_name("$default")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        stage
+            .route_settings()
+            .is_some_and(|r| r.contains_key("POST /api/chat")),
+        "no throttle for the chat route: {stage:?}"
+    );
+    let template = rightnow_infra::template::Template::project().unwrap();
+    let burst = template.document()["Parameters"]["ChatBurstLimit"]["Default"]
+        .as_u64()
+        .unwrap();
+    // WHEN ten more messages than its burst arrive at once (each its own
+    // session, so the function's per-session limit does not apply)
+    let answers =
+        join_all((0..burst + 10).map(|_| {
+            crate::api::post_json("/api/chat", json!({ "message": "what is serverless?" }))
+        }))
+        .await;
+    // THEN none is refused (on AWS, those over the burst get 429)
+    let refused: Vec<_> = answers.iter().filter(|a| a.status != 200).collect();
+    assert!(
+        refused.is_empty(),
+        "MiniStack now applies the stage's throttles: drop README gap 4 and \
+         show the gateway's 429 end to end instead: {refused:?}"
+    );
+}
