@@ -64,6 +64,10 @@ pub struct ChatDoc {
     /// without turns. Recomputed, not read back.
     #[serde(default)]
     pub answered_share: Option<f64>,
+    /// Turns by intent id (and `clarify`), in id order; absent from a
+    /// checkpoint written before the chat counted them.
+    #[serde(default)]
+    pub intents: BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,6 +124,7 @@ impl FiguresDoc {
                 answered: f.chat.answered,
                 fallback: f.chat.fallback,
                 answered_share: f.answered_per_mille().map(|m| m as f64 / 1000.0),
+                intents: f.chat.intents.clone(),
             },
             unanswered: f
                 .unanswered
@@ -167,6 +172,7 @@ impl FiguresDoc {
                 sessions: self.chat.sessions,
                 answered: self.chat.answered,
                 fallback: self.chat.fallback,
+                intents: self.chat.intents,
             },
             unanswered: self
                 .unanswered

@@ -83,8 +83,13 @@ fn seed(store: &InMemoryStore, pages: u64) {
             sessions: 2,
             answered: 3,
             fallback: 2,
+            intents: [
+                ("cold-start".to_owned(), 2),
+                ("live-views".to_owned(), 1),
+                ("fallback".to_owned(), 2),
+            ]
+            .into(),
             turns_by_hour,
-            ..ChatDay::default()
         }),
     );
     for (q, count) in [("<b>what</b> is a lambda?", 1), ("배포는 어떻게 해요?", 1)] {

@@ -596,6 +596,9 @@ pub struct ChatFiguresItem {
     sessions: u64,
     answered: u64,
     fallback: u64,
+    /// Absent from the reports written before the chat counted intents.
+    #[serde(default)]
+    intents: BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -640,6 +643,7 @@ impl FiguresItem {
                 sessions: f.chat.sessions,
                 answered: f.chat.answered,
                 fallback: f.chat.fallback,
+                intents: f.chat.intents.clone(),
             },
             unanswered: f
                 .unanswered
@@ -689,6 +693,7 @@ impl FiguresItem {
                 sessions: self.chat.sessions,
                 answered: self.chat.answered,
                 fallback: self.chat.fallback,
+                intents: self.chat.intents,
             },
             unanswered: self
                 .unanswered

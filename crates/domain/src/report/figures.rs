@@ -8,6 +8,8 @@
 use std::collections::BTreeMap;
 
 use crate::activity::{DayRecord, Unanswered};
+use crate::chat::dialogue::CLARIFY;
+use crate::chat::knowledge::INTENT_IDS;
 use crate::moderation::Reason;
 use crate::page::Slug;
 
@@ -17,6 +19,10 @@ pub const TOP: usize = 10;
 /// The reason code that counts rejections for a code this build does not
 /// know (a newer or older moderation's).
 pub const OTHER_REASON: &str = "other";
+
+/// The same for turns taken to ask an intent this build does not know (a
+/// knowledge base's of another version).
+pub const OTHER_INTENT: &str = "other";
 
 /// A page's figures for the day: one row of the report's table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +79,9 @@ pub struct ChatFigures {
     pub answered: u64,
     /// Turns that fell back.
     pub fallback: u64,
+    /// Turns by what they were taken to ask: the knowledge base's intent
+    /// ids, `clarify`, and [`OTHER_INTENT`].
+    pub intents: BTreeMap<String, u64>,
 }
 
 /// The day's figures, complete or so far.
@@ -153,6 +162,14 @@ impl Figures {
                 mine.sessions += c.sessions;
                 mine.answered += c.answered;
                 mine.fallback += c.fallback;
+                for (id, n) in c.intents {
+                    let id = if INTENT_IDS.contains(&id.as_str()) || id == CLARIFY {
+                        id
+                    } else {
+                        OTHER_INTENT.to_owned()
+                    };
+                    *mine.intents.entry(id).or_default() += n;
+                }
                 for (hour, n) in self.hours.iter_mut().zip(c.turns_by_hour.0) {
                     hour.chat += n;
                 }
@@ -169,14 +186,12 @@ impl Figures {
 
     /// The rejections by reason, most frequent first (then by code).
     pub fn reasons_ranked(&self) -> Vec<(&str, u64)> {
-        let mut ranked: Vec<(&str, u64)> = self
-            .videos
-            .reasons
-            .iter()
-            .map(|(code, n)| (code.as_str(), *n))
-            .collect();
-        ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-        ranked
+        ranked(&self.videos.reasons)
+    }
+
+    /// The chat's turns by intent, most frequent first (then by id).
+    pub fn intents_ranked(&self) -> Vec<(&str, u64)> {
+        ranked(&self.chat.intents)
     }
 
     /// The share of chat turns answered, in thousandths (rounded half up),
@@ -194,6 +209,13 @@ impl Figures {
     }
 }
 
+/// The counts of `by_key`, largest first, then by key.
+fn ranked(by_key: &BTreeMap<String, u64>) -> Vec<(&str, u64)> {
+    let mut ranked: Vec<(&str, u64)> = by_key.iter().map(|(k, n)| (k.as_str(), *n)).collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    ranked
+}
+
 /// Inserts `item` into `top`, kept sorted by `order` and at most [`TOP`]
 /// long. The order is total, so the result does not depend on the order
 /// items arrive in.
@@ -208,7 +230,7 @@ fn keep_top<T>(top: &mut Vec<T>, item: T, order: impl Fn(&T, &T) -> std::cmp::Or
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::activity::{Hourly, PageDay, VideoDay};
+    use crate::activity::{ChatDay, Hourly, PageDay, VideoDay};
 
     fn page(slug: &str, views: u64, comments: u64) -> DayRecord {
         let mut views_by_hour = Hourly::default();
@@ -281,6 +303,32 @@ mod tests {
             registered_by_hour: Hourly::default(),
         }));
         assert_eq!(f.reasons_ranked(), [("other", 2), ("too_long", 1)]);
+    }
+
+    #[test]
+    fn turns_by_intent_add_up_with_unknown_ids_as_other() {
+        let mut f = Figures::default();
+        let day = |intents: &[(&str, u64)]| {
+            DayRecord::Chat(ChatDay {
+                intents: intents.iter().map(|(k, n)| ((*k).into(), *n)).collect(),
+                ..ChatDay::default()
+            })
+        };
+        f.add(day(&[("cold-start", 2), ("fallback", 1)]));
+        f.add(day(&[
+            ("cold-start", 1),
+            ("clarify", 1),
+            ("retired-intent", 4),
+        ]));
+        assert_eq!(
+            f.intents_ranked(),
+            [
+                ("other", 4),
+                ("cold-start", 3),
+                ("clarify", 1),
+                ("fallback", 1)
+            ]
+        );
     }
 
     #[test]

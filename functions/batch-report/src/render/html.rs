@@ -222,6 +222,18 @@ fn chat(w: &mut String, f: &Figures) -> Result<(), RenderError> {
             per_mille % 10
         );
     }
+    let intents = f.intents_ranked();
+    if !intents.is_empty() {
+        w.push_str("<h3>What was asked</h3>\n<table>\n<tr><th>Intent</th><th>Turns</th></tr>\n");
+        for (id, n) in intents {
+            let _ = writeln!(
+                w,
+                "<tr><td>{}</td><td class=\"n\">{n}</td></tr>",
+                escape(id)
+            );
+        }
+        w.push_str("</table>\n");
+    }
     if !f.unanswered.is_empty() {
         w.push_str("<h3>Most frequent unanswered questions</h3>\n<table>\n");
         for q in &f.unanswered {

@@ -78,6 +78,14 @@ pub struct ChatBody {
     /// Answered over answered and fallback, to three decimals; `null`
     /// without turns.
     answered_share: Option<f64>,
+    /// Turns by intent, most frequent first.
+    intents: Vec<IntentCountBody>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct IntentCountBody {
+    intent: String,
+    turns: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -121,6 +129,14 @@ impl From<Figures> for FiguresBody {
             })
             .collect();
         let answered_share = f.answered_per_mille().map(|m| m as f64 / 1000.0);
+        let intents = f
+            .intents_ranked()
+            .into_iter()
+            .map(|(id, turns)| IntentCountBody {
+                intent: id.to_owned(),
+                turns,
+            })
+            .collect();
         Self {
             pages: f.pages,
             views: f.views,
@@ -146,6 +162,7 @@ impl From<Figures> for FiguresBody {
                 answered: f.chat.answered,
                 fallback: f.chat.fallback,
                 answered_share,
+                intents,
             },
             unanswered: f
                 .unanswered
@@ -198,6 +215,7 @@ mod tests {
         f.videos.reasons.insert("too_long".into(), 1);
         f.chat.answered = 2;
         f.chat.fallback = 1;
+        f.chat.intents = [("fallback".into(), 1), ("cold-start".into(), 2)].into();
         f.unanswered.push(Unanswered {
             question: "<b>배포</b>?".into(),
             count: 1,

@@ -89,8 +89,8 @@ fn seed(store: &InMemoryStore, day: Date, pages: u64) {
             sessions: 4,
             answered: 6,
             fallback: 3,
+            intents: [("layers".to_owned(), 6), ("fallback".to_owned(), 3)].into(),
             turns_by_hour: Hourly::default(),
-            ..ChatDay::default()
         }),
     );
     for (q, n) in [("what is lambda", 2), ("어떻게 배포해요", 1)] {
@@ -163,6 +163,7 @@ async fn one_step_or_many_the_figures_and_rows_are_the_same() {
     assert_eq!(f.hours.iter().map(|h| h.views).sum::<u64>(), f.views);
     assert_eq!((f.videos.registered, f.videos.rejected), (5, 2));
     assert_eq!(f.chat.turns, 9);
+    assert_eq!(f.intents_ranked(), [("layers", 6), ("fallback", 3)]);
     assert_eq!(f.unanswered[0].question, "what is lambda");
     assert_eq!(f.top_pages.len(), crate::report::TOP);
 }
