@@ -236,30 +236,47 @@ async fn send(client: &reqwest::Client, req: &wrk::Request) -> Result<(u16, Vec<
 mod tests {
     use super::*;
 
-    fn routes() -> Vec<Route> {
+    /// The routes of one function, whose sample events are in its own
+    /// `events/<binary>/`.
+    fn routes_of(binary: &str) -> Vec<Route> {
         rightnow_infra::template::Template::project()
             .unwrap()
-            .http_routes()
+            .functions()
+            .into_iter()
+            .find(|f| f.binary == binary)
+            .unwrap()
+            .routes()
+            .cloned()
+            .collect()
     }
 
     #[test]
-    fn every_site_api_route_has_a_sample_event() {
+    fn every_route_has_a_sample_event_of_its_own_function() {
         let root = rightnow_infra::tools::workspace_root();
-        let routes = routes();
-        assert!(!routes.is_empty());
-        for (route, candidates) in candidates(&root, "site-api", &routes).unwrap() {
-            assert!(
-                !candidates.is_empty(),
-                "no sample event for {}",
-                route.key()
-            );
+        let template = rightnow_infra::template::Template::project().unwrap();
+        let fronted: Vec<_> = template
+            .functions()
+            .into_iter()
+            .filter(|f| f.is_http())
+            .collect();
+        assert!(fronted.len() >= 2, "site-api and chatbot are fronted");
+        for f in fronted {
+            let routes: Vec<Route> = f.routes().cloned().collect();
+            for (route, candidates) in candidates(&root, &f.binary, &routes).unwrap() {
+                assert!(
+                    !candidates.is_empty(),
+                    "no sample event for {} in events/{}/",
+                    route.key(),
+                    f.binary
+                );
+            }
         }
     }
 
     #[test]
     fn a_path_parameter_is_replaced_in_the_path_and_the_parameters() {
         let root = rightnow_infra::tools::workspace_root();
-        let all = candidates(&root, "site-api", &routes()).unwrap();
+        let all = candidates(&root, "site-api", &routes_of("site-api")).unwrap();
         let (_, video) = all
             .into_iter()
             .find(|(r, _)| r.path == "/api/videos/{id}")
@@ -280,7 +297,7 @@ mod tests {
     #[test]
     fn the_invoke_body_is_the_sample_event_as_the_function_reads_it() {
         let root = rightnow_infra::tools::workspace_root();
-        for (route, candidates) in candidates(&root, "site-api", &routes()).unwrap() {
+        for (route, candidates) in candidates(&root, "site-api", &routes_of("site-api")).unwrap() {
             for req in candidates {
                 let body = req.invoke("http://lambda/invocations").unwrap().body;
                 let back: ApiGatewayV2httpRequest = serde_json::from_slice(&body.unwrap()).unwrap();

@@ -1,6 +1,7 @@
 //! The chat through the local API Gateway URL, as the site's chat panel
 //! calls it: a conversation that carries its context, live answers, 20
-//! messages racing on one session, the limit's 429, and bad input.
+//! messages racing on one session (all kept, each counted once for the
+//! report), the limit's 429, and bad input.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use futures::future::join_all;
@@ -85,19 +86,49 @@ async fn a_conversation_answers_live_and_carries_its_context() {
 }
 
 #[tokio::test]
-async fn twenty_messages_racing_on_one_session_are_all_kept() {
+async fn twenty_messages_racing_on_one_session_are_all_kept_and_counted_once() {
     let id = session_of(&say(None, "what is serverless?").await);
-    let answers = join_all((0..20).map(|i| {
-        let id = id.clone();
-        async move { say(Some(&id), &format!("tell me about layers, {i}")).await }
-    }))
-    .await;
+    // The same question the chat cannot answer, 20 times at once: each is
+    // counted in the day's activity under its text, which no other test
+    // asks.
+    let place = fresh_slug("zorblax").replace('-', "");
+    let question = format!("is it raining in {place} today");
+    let answers = join_all((0..20).map(|_| say(Some(&id), &question))).await;
     for a in &answers {
         assert_eq!(a.status, 200, "{a:?}");
         assert_eq!(session_of(a), id);
+        assert_eq!(a.json["intent"], "fallback", "{a:?}");
     }
     // Every turn was stored on the session: none lost to a race.
     assert_eq!(stored_version(&id).await, 21);
+    // And the day's activity, as the report reads it, counts each once:
+    // a turn that lost a race was counted with nothing.
+    assert_eq!(unanswered_today(&place).await, Some(20));
+}
+
+/// How often today's activity says a question naming `place` went
+/// unanswered, read through the report's own port.
+async fn unanswered_today(place: &str) -> Option<u64> {
+    use rightnow_domain::activity::DayRecord;
+    use rightnow_domain::ports::DayActivityLog;
+
+    let table = rightnow_aws::dynamodb::AppTable::new(
+        aws_sdk_dynamodb::Client::new(&sdk().await),
+        stack().output("AppTableName").unwrap(),
+    );
+    let today = time::OffsetDateTime::now_utc().date();
+    let mut after = None;
+    loop {
+        let page = table.read(today, after.as_ref(), 1000).await.unwrap();
+        for record in page.records {
+            if let DayRecord::Unanswered(q) = record
+                && q.question.contains(place)
+            {
+                return Some(q.count);
+            }
+        }
+        after = Some(page.next?);
+    }
 }
 
 #[tokio::test]

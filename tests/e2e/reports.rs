@@ -36,7 +36,7 @@ fn machine() -> String {
 }
 
 /// Runs the state machine with `input` and waits for its end.
-async fn run(input: Value) -> Execution {
+pub(crate) async fn run(input: Value) -> Execution {
     let sfn = sfn().await;
     let arn = report::start(&sfn, &machine(), &input).await.unwrap();
     report::wait(&sfn, &arn, Duration::from_secs(180), |_, _| {})
@@ -209,6 +209,16 @@ async fn a_day_seeded_through_the_api_is_in_its_report() {
     let rejected = verdict(&bad).await;
     assert_eq!(rejected["status"], "rejected");
     let reason = rejected["reasons"][0]["code"].as_str().unwrap().to_owned();
+    // and a chat: one question answered, one it cannot answer asked
+    // three times (so it ranks among the day's most frequent)
+    let chat = |message: String| crate::api::post_json("/api/chat", json!({ "message": message }));
+    let answered = chat("what is a cold start?".into()).await;
+    assert_eq!(answered.json["intent"], "cold-start", "{answered:?}");
+    let place = fresh_slug("quuxville").replace('-', "");
+    let question = format!("what is the weather in {place}");
+    for _ in 0..3 {
+        assert_eq!(chat(question.clone()).await.json["intent"], "fallback");
+    }
 
     // WHEN the report of today is run, as an operator would
     let day = today();
@@ -249,7 +259,19 @@ async fn a_day_seeded_through_the_api_is_in_its_report() {
         f["videos"]["reasons"][&reason].as_u64().unwrap() >= 1,
         "{f}"
     );
-    assert_eq!(f["chat"]["turns"], 0, "no chatbot yet");
+    let c = &f["chat"];
+    assert!(c["turns"].as_u64().unwrap() >= 4, "{c}");
+    assert_eq!(
+        c["turns"].as_u64(),
+        Some(c["answered"].as_u64().unwrap() + c["fallback"].as_u64().unwrap()),
+        "{c}"
+    );
+    assert!(c["intents"]["cold-start"].as_u64().unwrap() >= 1, "{c}");
+    let unanswered = f["unanswered"].as_array().unwrap();
+    assert!(
+        unanswered.contains(&json!({"question": question, "count": 3})),
+        "{unanswered:?}"
+    );
     // The CSV parses, a row per page, the same rows.
     let csv = String::from_utf8(csv).unwrap();
     let mut lines = csv.lines();
@@ -270,11 +292,16 @@ async fn a_day_seeded_through_the_api_is_in_its_report() {
     // The page is whole and has its four charts.
     let html = String::from_utf8(html).unwrap();
     assert_balanced(&html);
-    assert_eq!(html.matches("<svg").count(), 3, "pages, hours, moderation");
     assert_eq!(
-        html.matches("No activity.").count(),
-        1,
-        "the chat, until the chatbot"
+        html.matches("<svg").count(),
+        4,
+        "pages, hours, moderation, chat"
+    );
+    assert!(!html.contains("No activity."), "every section has figures");
+    assert!(html.contains("<h3>What was asked</h3>"));
+    assert!(
+        html.contains(&question),
+        "the unanswered question is listed"
     );
 
     // AND the API shows it, with a link that serves the page
