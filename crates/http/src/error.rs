@@ -1,5 +1,6 @@
 //! The API's errors: `{"error":{"code","message"}}` with the status of its
-//! code. Messages tell the caller what was wrong with *their* request;
+//! code, and `field` for `validation_failed`, so a form can show the
+//! message beside the input it is about. Messages tell the caller what was wrong with *their* request;
 //! internal causes go to the logs only.
 
 use axum::Json;
@@ -102,6 +103,8 @@ pub struct ApiError {
     pub code: ErrorCode,
     /// What went wrong, for people.
     pub message: String,
+    /// The input that broke a rule, for `validation_failed`.
+    pub field: Option<&'static str>,
     /// When to try again (`Retry-After`), for a limit.
     pub retry_after: Option<Duration>,
 }
@@ -116,6 +119,8 @@ struct Envelope<'a> {
 struct Body<'a> {
     code: &'a str,
     message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
 }
 
 impl ApiError {
@@ -124,20 +129,25 @@ impl ApiError {
         Self {
             code,
             message: message.into(),
+            field: None,
             retry_after: None,
+        }
+    }
+
+    fn envelope(&self) -> Envelope<'_> {
+        Envelope {
+            error: Body {
+                code: self.code.as_str(),
+                message: &self.message,
+                field: self.field,
+            },
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Envelope {
-            error: Body {
-                code: self.code.as_str(),
-                message: &self.message,
-            },
-        };
-        let mut response = (self.code.status(), Json(body)).into_response();
+        let mut response = (self.code.status(), Json(self.envelope())).into_response();
         if let Some(after) = self.retry_after {
             response
                 .headers_mut()
@@ -150,7 +160,10 @@ impl IntoResponse for ApiError {
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         match e {
-            DomainError::Invalid(v) => ApiError::new(ErrorCode::ValidationFailed, v.to_string()),
+            DomainError::Invalid(v) => ApiError {
+                field: Some(v.field),
+                ..ApiError::new(ErrorCode::ValidationFailed, v.to_string())
+            },
             DomainError::BadCursor => ApiError::new(
                 ErrorCode::InvalidCursor,
                 "cursor must be a nextCursor value returned by this API",
@@ -188,16 +201,17 @@ mod tests {
     /// The golden shape of the error body.
     #[test]
     fn error_envelope() {
-        let e = ApiError::new(
-            ErrorCode::ValidationFailed,
-            "author: must be 1-40 characters",
-        );
-        let body = Envelope {
-            error: Body {
-                code: e.code.as_str(),
-                message: &e.message,
-            },
-        };
-        insta::assert_json_snapshot!(body);
+        let e = ApiError::from(DomainError::Invalid(rightnow_domain::ValidationError::new(
+            "author",
+            "must be 1-40 characters",
+        )));
+        insta::assert_json_snapshot!(e.envelope());
+    }
+
+    #[test]
+    fn only_a_validation_error_names_a_field() {
+        let e = ApiError::from(DomainError::BadCursor);
+        let body = serde_json::to_value(e.envelope()).unwrap();
+        assert!(body["error"].get("field").is_none(), "{body}");
     }
 }

@@ -211,6 +211,16 @@ async fn comment_errors_are_clear_and_write_nothing() {
             "{name}"
         );
     }
+    // A rule broken by one input names it, for the form to show the
+    // message beside that input.
+    for (body, field) in [
+        (json!({"author": "  ", "body": "x"}), "author"),
+        (json!({"author": "Ada", "body": "b".repeat(2001)}), "body"),
+    ] {
+        let ct = Some("application/json");
+        let (_, json) = h.call("POST", url, ct, Body::from(body.to_string())).await;
+        assert_eq!(json["error"]["field"], field, "{json}");
+    }
     let (status, json) = h
         .post_json(
             "/api/pages/Bad_Slug/comments",
