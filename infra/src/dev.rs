@@ -1,5 +1,5 @@
 //! The dev loop of `make dev`: the deployed functions answered by `cargo
-//! lambda watch`, and one local origin for the site and its API.
+//! lambda watch`.
 
 use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
@@ -7,12 +7,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use aws_sdk_lambda::types::Environment;
-use axum::Router;
-use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use tower_http::services::ServeDir;
 
 use crate::gaps::Clients;
 use crate::ministack::MiniStack;
@@ -172,69 +166,5 @@ fn first_sample_event(binary: &str) -> Result<Option<Vec<u8>>> {
             std::fs::read(p).with_context(|| format!("reading {}", p.display()))?,
         )),
         None => Ok(None),
-    }
-}
-
-/// The local stand-in for CloudFront: site/ at `/`, and `/api/*` passed to
-/// the HTTP API. Returns the server's task.
-pub async fn front_door(port: u16, api_url: String) -> Result<tokio::task::JoinHandle<Result<()>>> {
-    let site = ServeDir::new(workspace_root().join("site"));
-    let app = Router::new()
-        .route("/api", axum::routing::any(proxy))
-        .route("/api/{*rest}", axum::routing::any(proxy))
-        .fallback_service(site)
-        .with_state(Upstream {
-            http: reqwest::Client::new(),
-            api_url,
-        });
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-        .await
-        .with_context(|| format!("port {port} is taken (set SITE_PORT)"))?;
-    Ok(tokio::spawn(async move {
-        axum::serve(listener, app).await.context("front door")
-    }))
-}
-
-#[derive(Clone)]
-struct Upstream {
-    http: reqwest::Client,
-    api_url: String,
-}
-
-/// Passes a request to the HTTP API and its answer back, as CloudFront's
-/// `/api/*` behaviour does (all viewer headers but Host, no caching).
-async fn proxy(State(up): State<Upstream>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-    let Ok(body) = to_bytes(Body::new(body), 10 * 1024 * 1024).await else {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "body over 10 MiB").into_response();
-    };
-    let mut headers = parts.headers;
-    headers.remove(header::HOST);
-    let sent = up
-        .http
-        .request(parts.method, format!("{}{path}", up.api_url))
-        .headers(headers)
-        .body(body)
-        .send()
-        .await;
-    match sent {
-        Ok(res) => {
-            let status = res.status();
-            let content_type = res.headers().get(header::CONTENT_TYPE).cloned();
-            let bytes = res.bytes().await.unwrap_or_default();
-            let mut out = Response::new(Body::from(bytes));
-            *out.status_mut() = status;
-            out.headers_mut().insert(
-                header::CONTENT_TYPE,
-                content_type.unwrap_or(HeaderValue::from_static("application/json")),
-            );
-            out
-        }
-        Err(e) => (
-            StatusCode::BAD_GATEWAY,
-            format!("local API unreachable: {e}"),
-        )
-            .into_response(),
     }
 }

@@ -12,8 +12,9 @@
 //!   and the control-plane clients they use.
 //! - [`resources`]: the template's tables, buckets and buses made directly,
 //!   for the adapter tests and the benchmark.
-//! - [`dev`]: `make dev`'s loop: the functions under `cargo lambda watch`
-//!   and the front door serving site/ and /api/* on one origin.
+//! - [`dev`]: `make dev`'s loop: the functions under `cargo lambda watch`.
+//! - [`front_door`]: site/ and /api/* on one origin, with the site's
+//!   headers from the template, as CloudFront serves them.
 //! - [`process`]: child process groups that never outlive their owner.
 //! - [`report`]: report runs on the local stack, followed state by state
 //!   (`make report`).
@@ -26,6 +27,7 @@
 
 pub mod dev;
 pub mod fixtures;
+pub mod front_door;
 pub mod gaps;
 pub mod ministack;
 pub mod process;

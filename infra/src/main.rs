@@ -25,6 +25,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use rightnow_infra::dev;
 use rightnow_infra::fixtures;
+use rightnow_infra::front_door::FrontDoor;
 use rightnow_infra::ministack::MiniStack;
 use rightnow_infra::stack::{self, BuildMode};
 use rightnow_infra::tools::workspace_root;
@@ -120,7 +121,7 @@ async fn main() -> Result<()> {
             true => Some(dev::watch_functions(&ms, &stack).await?),
             false => None,
         };
-        let door = dev::front_door(site_port, api_url.clone()).await?;
+        let door = FrontDoor::start(site_port, api_url.clone(), &ms.endpoint()).await?;
         anyhow::Ok((api_url, watcher, door))
     };
     let (api_url, _watcher, door) = tokio::select! {
@@ -147,7 +148,7 @@ async fn main() -> Result<()> {
 
     tokio::select! {
         _ = interrupt.recv() => {}
-        r = door => r??,
+        r = door.wait() => r?,
     }
     eprintln!("\nstopping...");
     Ok(())

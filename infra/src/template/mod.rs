@@ -6,10 +6,13 @@
 //! - [`functions`]: each Rust function with its settings (Globals merged),
 //!   environment and event sources of every kind;
 //! - [`copies`]: the copies of the template that are deployed locally (no
-//!   CodeDeploy; prebuilt code).
+//!   CodeDeploy; prebuilt code);
+//! - [`headers`]: the site's response headers (CSP, HSTS, ...), for the
+//!   local front door.
 
 pub mod copies;
 pub mod functions;
+pub mod headers;
 
 use std::path::Path;
 
