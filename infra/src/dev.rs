@@ -1,7 +1,7 @@
 //! The dev loop of `make dev`: the deployed functions answered by `cargo
 //! lambda watch`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -27,6 +27,39 @@ pub fn watch_port() -> u16 {
 /// is not run; MiniStack POSTs each event to the URL instead.
 pub const PROXY_VAR: &str = "MINISTACK_LAMBDA_PROXY_URL";
 
+/// Where the deployed functions' settings are written for `cargo lambda
+/// watch --env-file`, relative to the workspace.
+pub const WATCH_ENV: &str = ".local/watch.env";
+
+/// Writes [`WATCH_ENV`]: every deployed function's environment (TABLE_NAME,
+/// MEDIA_BUCKET, ...; their union, as watch runs every function with one
+/// environment) and the local endpoint and credentials, so that a
+/// function run by `cargo lambda watch` reaches the deployed resources.
+/// Returns each function's deployed name and environment.
+pub async fn write_watch_env(
+    aws: &Clients,
+    ms: &MiniStack,
+    stack: &Stack,
+    functions: &[crate::template::Function],
+) -> Result<Vec<(String, HashMap<String, String>)>> {
+    let mut env: BTreeMap<String, String> = ms
+        .aws_env()
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+    let mut deployed = Vec::new();
+    for f in functions {
+        let (name, vars) = aws.function_environment(&stack.name, &f.logical_id).await?;
+        env.extend(vars.clone());
+        deployed.push((name, vars));
+    }
+    env.remove(PROXY_VAR);
+    let lines: String = env.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+    std::fs::write(workspace_root().join(WATCH_ENV), lines)
+        .with_context(|| format!("writing {WATCH_ENV}"))?;
+    Ok(deployed)
+}
+
 /// Starts `cargo lambda watch` with the deployed functions' environment, and
 /// points every deployed function at it. The returned guard stops watch.
 ///
@@ -36,22 +69,8 @@ pub const PROXY_VAR: &str = "MINISTACK_LAMBDA_PROXY_URL";
 pub async fn watch_functions(ms: &MiniStack, stack: &Stack) -> Result<ChildGroup> {
     let aws = Clients::new(ms).await;
     let functions = Template::project()?.functions();
-
-    let mut env: BTreeMap<String, String> = ms
-        .aws_env()
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
-    let mut deployed = Vec::new();
-    for f in &functions {
-        let (name, vars) = aws.function_environment(&stack.name, &f.logical_id).await?;
-        env.extend(vars.clone());
-        deployed.push((f, name, vars));
-    }
-    env.remove(PROXY_VAR);
-    let env_file = workspace_root().join(".local/watch.env");
-    let lines: String = env.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
-    std::fs::write(&env_file, lines)?;
+    let deployed = write_watch_env(&aws, ms, stack, &functions).await?;
+    let env_file = workspace_root().join(WATCH_ENV);
 
     let mut cmd = Command::new(venv_bin("cargo-lambda"));
     cmd.current_dir(workspace_root())
@@ -64,7 +83,7 @@ pub async fn watch_functions(ms: &MiniStack, stack: &Stack) -> Result<ChildGroup
     let watch =
         ChildGroup::spawn("cargo lambda watch", cmd).context("starting cargo lambda watch")?;
 
-    for (f, name, mut vars) in deployed {
+    for (f, (name, mut vars)) in functions.iter().zip(deployed) {
         let url = format!(
             "http://127.0.0.1:{}/2015-03-31/functions/{}/invocations",
             watch_port(),

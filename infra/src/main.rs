@@ -119,7 +119,13 @@ async fn main() -> Result<()> {
         let api_url = stack.api_url()?;
         let watcher = match watch {
             true => Some(dev::watch_functions(&ms, &stack).await?),
-            false => None,
+            false => {
+                // For a `cargo lambda watch` of one's own beside the stack.
+                let aws = rightnow_infra::gaps::Clients::new(&ms).await;
+                let functions = rightnow_infra::template::Template::project()?.functions();
+                dev::write_watch_env(&aws, &ms, &stack, &functions).await?;
+                None
+            }
         };
         let door = FrontDoor::start(site_port, api_url.clone(), &ms.endpoint()).await?;
         anyhow::Ok((api_url, watcher, door))
@@ -142,6 +148,14 @@ async fn main() -> Result<()> {
     if watch {
         println!(
             "  functions   served by cargo lambda watch: edit functions/ or crates/ and call again"
+        );
+        println!(
+            "              cargo lambda invoke <function> --data-file events/<function>/<event>.json"
+        );
+    } else {
+        println!(
+            "  functions   as deployed; for your own watch: cargo lambda watch --env-file {}",
+            dev::WATCH_ENV
         );
     }
     println!("\nCtrl-C stops everything.");

@@ -27,6 +27,34 @@ pub fn env_var(name: &'static str) -> Result<String, MissingSetting> {
 }
 
 /// A setting the template should have set is missing.
-#[derive(Debug, thiserror::Error)]
-#[error("environment variable {0} is not set (the template sets it for every function)")]
+#[derive(thiserror::Error)]
+#[error(
+    "{0} is not set. template.yaml sets it for the deployed function; to run the function \
+     under `cargo lambda watch`, start the stack (`make dev` or `make up`) and pass the \
+     settings it wrote: `cargo lambda watch --env-file .local/watch.env`"
+)]
 pub struct MissingSetting(pub &'static str);
+
+/// What `main` prints when init fails (`Error: {:?}`): the plain sentence,
+/// not the struct.
+impl std::fmt::Debug for MissingSetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_setting_is_one_plain_line_naming_it_and_the_way_to_get_it() {
+        let printed = format!("Error: {:?}", MissingSetting("TABLE_NAME"));
+        assert!(!printed.contains('\n'), "{printed}");
+        assert!(
+            printed.starts_with("Error: TABLE_NAME is not set."),
+            "{printed}"
+        );
+        assert!(printed.contains("--env-file .local/watch.env"), "{printed}");
+    }
+}

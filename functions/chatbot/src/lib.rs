@@ -41,7 +41,7 @@ pub const KNOWLEDGE_FINGERPRINT: u64 = fingerprint(KNOWLEDGE_BASE.as_bytes());
 pub const KNOWLEDGE_INDEX: &[u8] = include_bytes!("../knowledge-index.bin");
 
 /// Why the compiled-in knowledge base cannot be used.
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 pub enum StartError {
     /// The document breaks a rule.
     #[error(transparent)]
@@ -49,6 +49,14 @@ pub enum StartError {
     /// The index is not the document's.
     #[error(transparent)]
     Index(#[from] IndexError),
+}
+
+/// What `main` prints when init fails (`Error: {:?}`): the sentence, which
+/// says what to do, not the enum.
+impl std::fmt::Debug for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 /// The compiled-in knowledge base, checked, with its compiled-in index.
