@@ -21,7 +21,7 @@ help:
 
 ## setup: install the pinned tools into .venv (idempotent)
 setup: $(VENV)/.installed
-$(VENV)/.installed: infra/requirements.txt Makefile
+$(VENV)/.installed: infra/requirements.txt tests/browser/package-lock.json Makefile
 	@command -v cargo >/dev/null || { echo "cargo is required (rustup)"; exit 1; }
 	@rustup component add rustfmt clippy >/dev/null 2>&1 || true
 	python3 -m venv $(VENV)
@@ -30,15 +30,17 @@ $(VENV)/.installed: infra/requirements.txt Makefile
 	# MiniStack pins an older botocore than sam accepts; it runs on sam's.
 	$(BIN)/pip install --quiet --no-deps ministack==$(MINISTACK_VERSION)
 	$(MAKE) --no-print-directory apt-tools
+	# playwright-core drives Debian's chromium; it downloads no browser.
+	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 	@touch $@
 	@echo "setup: tools installed in $(VENV)"
 
-## apt-tools: install Debian's wrk, valgrind and ffmpeg if missing (make setup runs it)
+## apt-tools: install Debian's wrk, valgrind, ffmpeg and chromium if missing (make setup runs it)
 # wrk is the benchmark's load generator (its smoke test uses it too);
 # valgrind counts instructions; ffmpeg regenerates the fixture videos
-# (make fixtures).
+# (make fixtures); chromium is the browser test's browser.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_TOOLS := wrk valgrind ffmpeg
+APT_TOOLS := wrk valgrind ffmpeg chromium
 apt-tools:
 	@missing=""; for t in $(APT_TOOLS); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
 	if [ -n "$$missing" ]; then \
@@ -97,10 +99,14 @@ bench: setup
 fixtures: setup
 	cargo run --quiet -p rightnow-infra --bin rightnow-local -- fixtures
 
-## invoke: call a function under `cargo lambda watch` with a sample event (FN=site-api EVENT=health)
+## invoke: call a function under `cargo lambda watch` (make dev) with a sample event (FN=<function> EVENT=<name>)
 FN ?= site-api
-EVENT ?= health
+EVENT ?= $(basename $(notdir $(firstword $(wildcard events/$(FN)/*.json))))
 invoke: setup
+	@[ -f "events/$(FN)/$(EVENT).json" ] || { \
+		echo "no sample event events/$(FN)/$(EVENT).json; there are:"; \
+		for f in events/*/*.json; do n=$${f#events/}; echo "  make invoke FN=$${n%%/*} EVENT=$$(basename $$f .json)"; done; \
+		exit 2; }
 	cargo lambda invoke $(FN) --data-file events/$(FN)/$(EVENT).json
 
 ## report: the daily report for DATE=YYYY-MM-DD (default yesterday, UTC) on the running local stack, step by step

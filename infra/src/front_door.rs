@@ -105,14 +105,20 @@ async fn proxy(State(up): State<Upstream>, req: Request) -> Response {
     match sent {
         Ok(res) => {
             let status = res.status();
-            let content_type = res.headers().get(header::CONTENT_TYPE).cloned();
+            // Every header of the API's answer (Retry-After, Content-Type,
+            // ...) but the framing ones, which the body sets again here.
+            let mut headers = res.headers().clone();
+            for framing in [
+                header::CONTENT_LENGTH,
+                header::TRANSFER_ENCODING,
+                header::CONNECTION,
+            ] {
+                headers.remove(framing);
+            }
             let bytes = res.bytes().await.unwrap_or_default();
             let mut out = Response::new(Body::from(bytes));
             *out.status_mut() = status;
-            out.headers_mut().insert(
-                header::CONTENT_TYPE,
-                content_type.unwrap_or(HeaderValue::from_static("application/json")),
-            );
+            *out.headers_mut() = headers;
             out
         }
         Err(e) => (

@@ -101,8 +101,9 @@ pub fn build(ms: &MiniStack, mode: BuildMode) -> Result<PathBuf> {
 }
 
 /// Deploys the built template as stack `name` with `sam deploy --config-env
-/// <config_env>` (samconfig.toml's `local`, or `bench`: the same with the
-/// per-client limits raised), applies the post-deploy steps, and reads the
+/// <config_env>` (samconfig.toml's `local`; `e2e` and `bench` are the same
+/// with the report's schedule every minute, or the per-client limits
+/// raised), applies the post-deploy steps, and reads the
 /// outputs.
 pub async fn deploy(
     ms: &MiniStack,

@@ -5,12 +5,14 @@
 
 mod api;
 mod bad_inputs;
+mod browser;
 mod chat;
 mod journeys;
 mod ministack_gaps;
 mod moderation;
 mod reports;
 mod routes;
+mod sources;
 
 use std::sync::OnceLock;
 
@@ -27,7 +29,7 @@ pub fn stack() -> &'static Stack {
             let built = stack::build(ms, BuildMode::Release).expect("sam build");
             tokio::runtime::Runtime::new()
                 .unwrap()
-                .block_on(stack::deploy(ms, &built, "rightnow-e2e", "local"))
+                .block_on(stack::deploy(ms, &built, "rightnow-e2e", "e2e"))
                 .expect("sam deploy")
         })
         .join()

@@ -1,0 +1,72 @@
+// The one way the site talks to its API (same origin, under /api/).
+// Every answer is JSON; every failure, whether the API's own error body,
+// the gateway's bare {"message"}, a proxy's text or no network at all,
+// comes out as one ApiError so the sections handle a single shape.
+
+export class ApiError extends Error {
+  constructor(status, code, message, field = null, retryAfter = null) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status; // 0 when the request never got an answer
+    this.code = code; // the API's error.code, or our own for the cases above
+    this.field = field; // the input a validation_failed is about, if any
+    this.retryAfter = retryAfter; // seconds, from Retry-After, for a 429
+  }
+}
+
+// Retry-After is seconds or an HTTP date; either way we want seconds.
+function retryAfterSeconds(value) {
+  if (!value) return null;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - Date.now()) / 1000));
+}
+
+async function errorFrom(res) {
+  let body = null;
+  try {
+    body = await res.json();
+  } catch {
+    // Not JSON (a proxy's page, an empty body): the status will have to do.
+  }
+  const retryAfter = retryAfterSeconds(res.headers.get('Retry-After'));
+  const e = body && typeof body === 'object' ? body.error : null;
+  if (e && typeof e === 'object') {
+    return new ApiError(
+      res.status,
+      String(e.code || 'error'),
+      String(e.message || `request failed (${res.status})`),
+      typeof e.field === 'string' ? e.field : null,
+      retryAfter,
+    );
+  }
+  const fallback = res.status >= 500
+    ? 'The server could not answer just now; please try again.'
+    : `The request failed (HTTP ${res.status}).`;
+  return new ApiError(res.status, `http_${res.status}`, fallback, null, retryAfter);
+}
+
+// request('POST', '/api/chat', {message}) → the parsed JSON body.
+export async function request(method, path, body) {
+  const init = { method, headers: { Accept: 'application/json' } };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, 'network', 'Could not reach the server; check your connection and try again.');
+  }
+  if (!res.ok) throw await errorFrom(res);
+  try {
+    return await res.json();
+  } catch {
+    throw new ApiError(res.status, 'bad_response', 'The server sent an answer we could not read.');
+  }
+}
+
+// Path segments are always encoded: a slug, an id or a date never becomes
+// a path of its own.
+export const seg = (value) => encodeURIComponent(String(value));
