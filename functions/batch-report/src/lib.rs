@@ -86,14 +86,22 @@ pub async fn handle(job: &ReportJob, event: LambdaEvent<Request>) -> Result<Repl
     let step = step_name(&event.payload);
     let result = run(job, event.payload, deadline).await;
     let ms = started.elapsed().as_millis();
+    // Every line names the function and what invoked it, as the other
+    // functions' do.
+    let (function, source) = (
+        env!("CARGO_PKG_NAME"),
+        "Step Functions: the report's state machine",
+    );
     match &result {
         Ok(Reply::Job(s)) => {
-            tracing::info!(step, date = %s.date, run = %s.run, status = ?s.status, done = s.done, ms, "step done")
+            tracing::info!(function, source, step, outcome = "done", date = %s.date, run = %s.run, status = ?s.status, done = s.done, ms, "step done")
         }
         Ok(Reply::Failure(f)) => {
-            tracing::warn!(step, date = ?f.date, code = %f.code, recorded = f.recorded, ms, "run failed")
+            tracing::warn!(function, source, step, outcome = "failed", date = ?f.date, code = %f.code, recorded = f.recorded, ms, "run failed")
         }
-        Err(e) => tracing::error!(step, error = %e, kind = e.name(), ms, "step failed"),
+        Err(e) => {
+            tracing::error!(function, source, step, outcome = "error", error = %e, kind = e.name(), ms, "step failed")
+        }
     }
     result.map_err(|e| diagnostic(&e))
 }

@@ -69,10 +69,11 @@ pub fn assistant() -> Result<Assistant, StartError> {
 /// The chat route. template.yaml declares the same route; an e2e test
 /// checks that every declared route answers.
 pub fn router(chat: Chat) -> Router {
-    Router::new()
+    let router = Router::new()
         .route("/api/chat", post(send))
         .fallback(not_found)
-        .with_state(Arc::new(chat))
+        .with_state(Arc::new(chat));
+    rightnow_http::log::each_request(router, env!("CARGO_PKG_NAME"))
 }
 
 /// 200 with the answer; 422 `validation_failed` for an empty or

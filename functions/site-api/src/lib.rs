@@ -65,7 +65,7 @@ impl Services {
 /// Every route of site-api. template.yaml declares the same list; an e2e test
 /// checks that the two agree.
 pub fn router(services: Services) -> Router {
-    Router::new()
+    let router = Router::new()
         .route("/api/health", get(routes::health))
         .route(
             "/api/pages/{slug}/views",
@@ -80,5 +80,6 @@ pub fn router(services: Services) -> Router {
         .route("/api/reports/latest", get(routes::latest_report))
         .route("/api/reports/{date}", get(routes::day_report))
         .fallback(routes::not_found)
-        .with_state(Arc::new(services))
+        .with_state(Arc::new(services));
+    rightnow_http::log::each_request(router, env!("CARGO_PKG_NAME"))
 }

@@ -31,6 +31,7 @@ pub async fn handle(
     bucket: &str,
     event: LambdaEvent<S3Event>,
 ) -> Result<Reply, Diagnostic> {
+    let started = std::time::Instant::now();
     let ObjectCreated {
         bucket: b, object, ..
     } = event.payload.detail;
@@ -38,7 +39,7 @@ pub async fn handle(
         tracing::warn!(event_bucket = %b.name, %bucket, "the event names another bucket");
     }
     if !object.key.starts_with("uploads/") {
-        tracing::warn!(key = %object.key, "not an upload; ignored");
+        tracing::warn!(function = FUNCTION, source = SOURCE, key = %object.key, outcome = "ignored", "not an upload; ignored");
         return Ok(Reply::ignored());
     }
     let upload = Upload {
@@ -50,11 +51,12 @@ pub async fn handle(
         Ok(outcome) => {
             let why = explain(&outcome);
             let reply = Reply::from(outcome);
-            log(&upload.key, &reply, why);
+            log(&upload.key, &reply, why, ms(started));
             Ok(reply)
         }
         Err(e) => {
-            tracing::error!(key = %upload.key, error = %e, "moderation failed; the event will be retried");
+            let ms = ms(started);
+            tracing::error!(function = FUNCTION, source = SOURCE, key = %upload.key, outcome = "failed", ms, error = %e, "moderation failed; the event will be retried");
             Err(diagnostic(&e))
         }
     }
@@ -89,14 +91,25 @@ fn explain(outcome: &Outcome) -> Option<&'static str> {
     })
 }
 
+/// This function, and what invokes it, in its log lines.
+const FUNCTION: &str = env!("CARGO_PKG_NAME");
+const SOURCE: &str = "EventBridge: S3 Object Created in uploads/";
+
+fn ms(started: std::time::Instant) -> f64 {
+    (started.elapsed().as_secs_f64() * 100_000.0).round() / 100.0
+}
+
 /// One line per upload: a verdict at info, anything else at warn, with why.
-fn log(key: &str, r: &Reply, why: Option<&'static str>) {
+fn log(key: &str, r: &Reply, why: Option<&'static str>, ms: f64) {
     let (outcome, video, status, moved_to) = (r.outcome, &r.video_id, r.status, &r.moved_to);
+    let (function, source) = (FUNCTION, SOURCE);
     match why {
         None => {
-            tracing::info!(%key, outcome, ?video, ?status, reasons = ?r.reasons, ?moved_to, "judged")
+            tracing::info!(function, source, %key, outcome, ms, ?video, ?status, reasons = ?r.reasons, ?moved_to, "judged")
         }
-        Some(why) => tracing::warn!(%key, outcome, ?video, ?moved_to, "{why}"),
+        Some(why) => {
+            tracing::warn!(function, source, %key, outcome, ms, ?video, ?moved_to, "{why}")
+        }
     }
 }
 
