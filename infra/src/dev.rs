@@ -13,7 +13,7 @@ use crate::ministack::MiniStack;
 use crate::process::ChildGroup;
 use crate::stack::Stack;
 use crate::template::Template;
-use crate::tools::{path_with_venv, sample_events, venv_bin, workspace_root};
+use crate::tools::{path_with_venv, venv_bin, without_cargo_run_env, workspace_root};
 
 /// Where `cargo lambda watch` listens: `WATCH_PORT`, 9000 by default.
 pub fn watch_port() -> u16 {
@@ -21,6 +21,17 @@ pub fn watch_port() -> u16 {
         .ok()
         .and_then(|p| p.parse().ok())
         .unwrap_or(9000)
+}
+
+/// Where watch listens, as an address and as a URL's host: IPv6 loopback
+/// when the machine has it, since a plain `cargo lambda invoke` calls
+/// `[::1]` (its default); IPv4 loopback otherwise. Never every interface:
+/// the Invoke API runs any function with any event.
+pub fn watch_host() -> (&'static str, &'static str) {
+    match std::net::TcpListener::bind("[::1]:0") {
+        Ok(_) => ("::1", "[::1]"),
+        Err(_) => ("127.0.0.1", "127.0.0.1"),
+    }
 }
 
 /// MiniStack's proxy mode: a function whose environment has this variable
@@ -73,8 +84,9 @@ pub async fn watch_functions(ms: &MiniStack, stack: &Stack) -> Result<ChildGroup
     let env_file = workspace_root().join(WATCH_ENV);
 
     let mut cmd = Command::new(venv_bin("cargo-lambda"));
-    cmd.current_dir(workspace_root())
-        .args(["lambda", "watch", "--invoke-address", "127.0.0.1"])
+    without_cargo_run_env(&mut cmd)
+        .current_dir(workspace_root())
+        .args(["lambda", "watch", "--invoke-address", watch_host().0])
         .args(["--invoke-port", &watch_port().to_string()])
         .arg("--env-file")
         .arg(&env_file)
@@ -85,7 +97,8 @@ pub async fn watch_functions(ms: &MiniStack, stack: &Stack) -> Result<ChildGroup
 
     for (f, (name, mut vars)) in functions.iter().zip(deployed) {
         let url = format!(
-            "http://127.0.0.1:{}/2015-03-31/functions/{}/invocations",
+            "http://{}:{}/2015-03-31/functions/{}/invocations",
+            watch_host().1,
             watch_port(),
             f.binary
         );
@@ -119,29 +132,36 @@ pub async fn watch_functions(ms: &MiniStack, stack: &Stack) -> Result<ChildGroup
             .await
             .with_context(|| format!("update-alias {name} live"))?;
     }
-    let binaries: Vec<String> = functions.iter().map(|f| f.binary.clone()).collect();
-    warm_up(&binaries, &stack.api_url()?).await?;
+    warm_up(&stack.api_url()?).await?;
     Ok(watch)
 }
 
-/// The first call makes watch compile the function. Each function is sent
-/// one of its sample events (`events/<binary>/`) straight to watch's Invoke
-/// API, which answers once the build is done, however long it takes:
-/// calls through the gateway would time out meanwhile and pile up
-/// invocations that watch then fails to answer. Then one call through the
-/// gateway shows the whole path works.
-async fn warm_up(binaries: &[String], api_url: &str) -> Result<()> {
+/// The functions started before the first visitor, each with a sample
+/// event (`events/<binary>/<name>.json`) that writes nothing: the stack is
+/// the developer's, and a warm-up must not leave a view, a chat turn or a
+/// report run in it. The functions events invoke start on their first
+/// event (their binaries are built by then, so in a fraction of a second).
+pub const WARM_UP: [(&str, &str); 2] = [("site-api", "health"), ("chatbot", "message-invalid")];
+
+/// The first call makes watch start the function (and build it, if its
+/// code changed since [`crate::stack::build`] built it). Each function of
+/// [`WARM_UP`] is sent its event straight to watch's Invoke API, which
+/// answers once the function runs, however long a build takes: calls
+/// through the gateway would time out meanwhile and pile up invocations
+/// that watch then fails to answer. Then one call through the gateway
+/// shows the whole path works.
+async fn warm_up(api_url: &str) -> Result<()> {
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(900))
         .build()?;
     let started = Instant::now();
-    eprintln!("compiling the functions under cargo lambda watch (first call)...");
-    for binary in binaries {
-        let Some(event) = first_sample_event(binary)? else {
-            continue;
-        };
+    eprintln!("starting the functions under cargo lambda watch (first call)...");
+    for (binary, event) in WARM_UP {
+        let path = workspace_root().join(format!("events/{binary}/{event}.json"));
+        let event = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
         let url = format!(
-            "http://127.0.0.1:{}/2015-03-31/functions/{binary}/invocations",
+            "http://{}:{}/2015-03-31/functions/{binary}/invocations",
+            watch_host().1,
             watch_port()
         );
         // Until watch listens, the connection is refused: try again.
@@ -149,12 +169,7 @@ async fn warm_up(binaries: &[String], api_url: &str) -> Result<()> {
             match http.post(&url).body(event.clone()).send().await {
                 // Any answer means it is built and ran; what the sample
                 // event makes it answer is not the point here.
-                Ok(res) => {
-                    if !res.status().is_success() {
-                        eprintln!("{binary}: its first sample event answered {}", res.status());
-                    }
-                    break;
-                }
+                Ok(_) => break,
                 Err(e) if e.is_connect() && started.elapsed() < Duration::from_secs(60) => {
                     tokio::time::sleep(Duration::from_millis(250)).await;
                 }
@@ -178,12 +193,17 @@ async fn warm_up(binaries: &[String], api_url: &str) -> Result<()> {
     Ok(())
 }
 
-/// The first (by name) of `binary`'s sample events, if it has any.
-fn first_sample_event(binary: &str) -> Result<Option<Vec<u8>>> {
-    match sample_events(&workspace_root(), binary).first() {
-        Some(p) => Ok(Some(
-            std::fs::read(p).with_context(|| format!("reading {}", p.display()))?,
-        )),
-        None => Ok(None),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_warm_up_event_is_a_sample_event_of_its_function() {
+        let functions = Template::project().unwrap().functions();
+        for (binary, event) in WARM_UP {
+            assert!(functions.iter().any(|f| f.binary == binary), "{binary}");
+            let path = workspace_root().join(format!("events/{binary}/{event}.json"));
+            assert!(path.is_file(), "{}", path.display());
+        }
     }
 }

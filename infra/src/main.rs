@@ -110,7 +110,7 @@ async fn main() -> Result<()> {
     let ms = tokio::task::spawn_blocking(move || MiniStack::start(Some(port))).await??;
     let startup = async {
         let build_mode = if watch {
-            BuildMode::Debug
+            BuildMode::Watch
         } else {
             BuildMode::Release
         };
@@ -149,8 +149,12 @@ async fn main() -> Result<()> {
         println!(
             "  functions   served by cargo lambda watch: edit functions/ or crates/ and call again"
         );
+        let address = match dev::watch_host().0 {
+            "::1" => String::new(),
+            other => format!("--invoke-address {other} "),
+        };
         println!(
-            "              cargo lambda invoke <function> --data-file events/<function>/<event>.json"
+            "              cargo lambda invoke {address}<function> --data-file events/<function>/<event>.json"
         );
     } else {
         println!(

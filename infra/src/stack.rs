@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 use crate::gaps;
 use crate::ministack::MiniStack;
 use crate::template;
-use crate::tools::{path_with_venv, venv_bin, workspace_root};
+use crate::tools::{path_with_venv, venv_bin, without_cargo_run_env, workspace_root};
 
 /// A stack deployed on a MiniStack.
 #[derive(Debug, Clone)]
@@ -52,16 +52,17 @@ impl Stack {
 pub enum BuildMode {
     /// `sam build` as for the cloud: release profile. What tests deploy.
     Release,
-    /// `SAM_BUILD_MODE=debug`: faster to build, for `make dev`, whose
-    /// functions are served by `cargo lambda watch` anyway.
-    Debug,
+    /// For `make dev`: each function built once, exactly as `cargo lambda
+    /// watch` builds it, and that binary deployed (see [`build_for_watch`]).
+    Watch,
 }
 
 /// `sam <args>` against `ms`, run from the workspace with the project's
 /// samconfig.toml and tools.
 pub fn sam(ms: &MiniStack, args: &[&str]) -> Command {
     let mut cmd = Command::new(venv_bin("sam"));
-    cmd.current_dir(workspace_root())
+    without_cargo_run_env(&mut cmd)
+        .current_dir(workspace_root())
         .args(args)
         // sam looks for samconfig.toml beside the template; the deployed
         // template is in .aws-sam/build, so name it.
@@ -87,17 +88,51 @@ fn run(mut cmd: Command, what: &str) -> Result<()> {
     Ok(())
 }
 
-/// `sam build --config-env local`: the template's functions, built as
-/// `sam deploy` ships them, into `.aws-sam/build`.
+/// The template's functions built, and the template that deploys them:
+/// `sam build --config-env local` into `.aws-sam/build` for
+/// [`BuildMode::Release`], [`build_for_watch`] for [`BuildMode::Watch`].
 pub fn build(ms: &MiniStack, mode: BuildMode) -> Result<PathBuf> {
     let started = Instant::now();
-    let mut cmd = sam(ms, &["build", "--config-env", "local"]);
-    if mode == BuildMode::Debug {
-        cmd.env("SAM_BUILD_MODE", "debug");
+    let built = match mode {
+        BuildMode::Release => {
+            run(sam(ms, &["build", "--config-env", "local"]), "sam build")?;
+            workspace_root().join(".aws-sam/build/template.yaml")
+        }
+        BuildMode::Watch => build_for_watch()?,
+    };
+    eprintln!("build: {:.1?}", started.elapsed());
+    Ok(built)
+}
+
+/// `make dev`'s build. `cargo lambda watch` runs each function with `cargo
+/// run --bin <binary>` (the dev profile, this machine's target); building
+/// each the same way here, and deploying those binaries, makes one build
+/// serve both: watch finds them fresh and starts them at once. (`sam
+/// build` would be a second build of the same code with other settings.)
+fn build_for_watch() -> Result<PathBuf> {
+    let root = workspace_root();
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let out = root.join(".local/dev-code");
+    let mut code = HashMap::new();
+    for f in template::Template::project()?.functions() {
+        eprintln!("building {} (as cargo lambda watch does)", f.binary);
+        let mut cargo = Command::new("cargo");
+        without_cargo_run_env(&mut cargo)
+            .current_dir(&root)
+            .args(["build", "--quiet", "--bin", &f.binary]);
+        run(cargo, &format!("cargo build --bin {}", f.binary))?;
+        let dir = out.join(&f.logical_id);
+        std::fs::create_dir_all(&dir)?;
+        let bin = target.join("debug").join(&f.binary);
+        std::fs::copy(&bin, dir.join("bootstrap"))
+            .with_context(|| format!("copying {}", bin.display()))?;
+        code.insert(f.logical_id, dir);
     }
-    run(cmd, "sam build")?;
-    eprintln!("sam build: {:.1?}", started.elapsed());
-    Ok(workspace_root().join(".aws-sam/build/template.yaml"))
+    let built = out.join("template.yaml");
+    template::write_prebuilt(&root.join("template.yaml"), &code, &built)?;
+    Ok(built)
 }
 
 /// Deploys the built template as stack `name` with `sam deploy --config-env
@@ -125,6 +160,8 @@ pub async fn deploy(
                 name,
                 "--template-file",
                 local,
+                // One line per artefact, not a line of progress per chunk.
+                "--no-progressbar",
             ],
         ),
         "sam deploy",
