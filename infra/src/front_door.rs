@@ -128,3 +128,31 @@ async fn proxy(State(up): State<Upstream>, req: Request) -> Response {
             .into_response(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn pages_carry_the_templates_headers_and_the_api_its_own() {
+        // An API that is not there: the proxy's answer is enough here.
+        let door = FrontDoor::start(0, "http://127.0.0.1:9".into(), "http://media.test")
+            .await
+            .unwrap();
+        let page = reqwest::get(format!("{}/", door.url)).await.unwrap();
+        assert_eq!(page.status(), 200);
+        let csp = page.headers()["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("connect-src 'self' http://media.test"),
+            "{csp}"
+        );
+        assert_eq!(page.headers()["x-frame-options"], "DENY");
+        assert!(page.text().await.unwrap().contains("<html"));
+
+        let api = reqwest::get(format!("{}/api/health", door.url))
+            .await
+            .unwrap();
+        assert_eq!(api.status(), 502);
+        assert!(api.headers().get("content-security-policy").is_none());
+    }
+}
