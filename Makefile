@@ -11,7 +11,7 @@ MINISTACK_VERSION := 1.5.33
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help apt-tools setup dev up test lint fmt build build-arm64 deploy invoke report bench fixtures clean
+.PHONY: help apt-tools setup dev up local-tool test lint fmt build build-arm64 deploy invoke report bench fixtures clean
 .DEFAULT_GOAL := help
 
 ## help: every target, with what it does
@@ -49,13 +49,23 @@ apt-tools:
 		|| { $(SUDO) apt-get update >/dev/null && $(SUDO) apt-get install -y --no-install-recommends $$missing >/dev/null; }; \
 	fi
 
+# The local cloud's tool (infra/). make dev and make up build it while
+# setup installs the rest: one compiles, the other downloads.
+LOCAL := cargo run --quiet -p rightnow-infra --bin rightnow-local --
+
 ## dev: the whole app on this machine; edits to functions reload; Ctrl-C stops all
-dev: setup
-	cargo run --quiet -p rightnow-infra --bin rightnow-local -- dev
+dev:
+	@$(MAKE) --no-print-directory -j2 setup local-tool
+	$(LOCAL) dev
 
 ## up: the stack as tests deploy it (release artefacts, no watch)
-up: setup
-	cargo run --quiet -p rightnow-infra --bin rightnow-local -- up
+up:
+	@$(MAKE) --no-print-directory -j2 setup local-tool
+	$(LOCAL) up
+
+## local-tool: build the local cloud's tool (make dev and make up build it while setup installs the rest)
+local-tool:
+	cargo build --quiet -p rightnow-infra --bin rightnow-local
 
 ## test: lint, then every test (unit, adapter against MiniStack, end-to-end)
 test: setup lint
@@ -97,7 +107,7 @@ bench: setup
 
 ## fixtures: regenerate the test videos in tests/fixtures/videos with ffmpeg
 fixtures: setup
-	cargo run --quiet -p rightnow-infra --bin rightnow-local -- fixtures
+	$(LOCAL) fixtures
 
 ## invoke: call a function under `cargo lambda watch` (make dev) with a sample event (FN=<function> EVENT=<name>)
 FN ?= site-api
@@ -111,7 +121,7 @@ invoke: setup
 
 ## report: the daily report for DATE=YYYY-MM-DD (default yesterday, UTC) on the running local stack, step by step
 report: setup
-	cargo run --quiet -p rightnow-infra --bin rightnow-local -- report $(if $(DATE),--date $(DATE))
+	$(LOCAL) report $(if $(DATE),--date $(DATE))
 
 ## clean: remove sam's build and the local cloud's state (.aws-sam, .local)
 clean:
