@@ -11,7 +11,7 @@ MINISTACK_VERSION := 1.5.33
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help apt-tools setup dev up local-tool test lint fmt build build-arm64 deploy invoke report bench fixtures clean
+.PHONY: help apt-tools setup dev up local-tool dev-build test lint fmt build build-arm64 deploy invoke report bench fixtures clean
 .DEFAULT_GOAL := help
 
 ## help: every target, with what it does
@@ -55,7 +55,7 @@ LOCAL := cargo run --quiet -p rightnow-infra --bin rightnow-local --
 
 ## dev: the whole app on this machine; edits to functions reload; Ctrl-C stops all
 dev:
-	@$(MAKE) --no-print-directory -j2 setup local-tool
+	@$(MAKE) --no-print-directory -j2 setup dev-build
 	$(LOCAL) dev
 
 ## up: the stack as tests deploy it (release artefacts, no watch)
@@ -63,9 +63,16 @@ up:
 	@$(MAKE) --no-print-directory -j2 setup local-tool
 	$(LOCAL) up
 
-## local-tool: build the local cloud's tool (make dev and make up build it while setup installs the rest)
+## local-tool: build the local cloud's tool (make up builds it while setup installs the rest)
 local-tool:
 	cargo build --quiet -p rightnow-infra --bin rightnow-local
+
+## dev-build: the local tool, then every function as cargo lambda watch builds it (make dev runs it beside setup)
+# `cargo build` builds the default members, the functions among them, with
+# the features watch's `cargo run --bin <function>` resolves: make dev's
+# own build of each function then finds it fresh.
+dev-build: local-tool
+	cargo build --quiet
 
 ## test: lint, then every test (unit, adapter against MiniStack, end-to-end)
 test: setup lint
