@@ -10,8 +10,8 @@
 //!   the post-deploy steps.
 //! - [`gaps`]: the fixes for MiniStack's gaps (the README's numbered list),
 //!   and the control-plane clients they use.
-//! - [`resources`]: the template's tables, buckets and buses made directly,
-//!   for the adapter tests and the benchmark.
+//! - `resources` (feature `resources`): the template's tables, buckets and
+//!   buses made directly, for the adapter tests and the benchmark.
 //! - [`dev`]: `make dev`'s loop: the functions under `cargo lambda watch`.
 //! - [`front_door`]: site/ and /api/* on one origin, with the site's
 //!   headers from the template, as CloudFront serves them.
@@ -32,6 +32,7 @@ pub mod gaps;
 pub mod ministack;
 pub mod process;
 pub mod report;
+#[cfg(feature = "resources")]
 pub mod resources;
 pub mod stack;
 pub mod template;
