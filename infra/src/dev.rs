@@ -26,12 +26,14 @@ pub fn watch_port() -> u16 {
 /// Where watch listens, as an address and as a URL's host: IPv6 loopback
 /// when the machine has it, since a plain `cargo lambda invoke` calls
 /// `[::1]` (its default); IPv4 loopback otherwise. Never every interface:
-/// the Invoke API runs any function with any event.
+/// the Invoke API runs any function with any event. Probed once, so that
+/// watch's address and every URL to it agree.
 pub fn watch_host() -> (&'static str, &'static str) {
-    match std::net::TcpListener::bind("[::1]:0") {
+    static HOST: std::sync::OnceLock<(&str, &str)> = std::sync::OnceLock::new();
+    *HOST.get_or_init(|| match std::net::TcpListener::bind("[::1]:0") {
         Ok(_) => ("::1", "[::1]"),
         Err(_) => ("127.0.0.1", "127.0.0.1"),
-    }
+    })
 }
 
 /// MiniStack's proxy mode: a function whose environment has this variable
