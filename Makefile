@@ -8,10 +8,11 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 MINISTACK_VERSION := 1.5.33
+GUARD_VERSION := 3.2.1
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help apt-tools setup dev up local-tool dev-build test lint fmt build build-arm64 deploy invoke report bench fixtures clean
+.PHONY: help apt-tools setup dev up local-tool dev-build test lint lint-template fmt build build-arm64 deploy invoke report bench fixtures clean
 .DEFAULT_GOAL := help
 
 ## help: every target, with what it does
@@ -78,14 +79,34 @@ dev-build: local-tool
 test: setup lint
 	cargo test --workspace --all-targets --no-fail-fast
 
-## lint: formatting, clippy, the template's linters, the domain's dependencies
-lint: setup
+## lint: formatting, clippy, the template's linters and rules, the domain's dependencies
+lint: setup lint-template
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
-	$(BIN)/cfn-lint template.yaml
-	$(BIN)/sam validate --lint
 	@if cargo tree -p rightnow-domain -e normal --prefix none | grep -E '^(aws-|lambda_)'; then \
 		echo "the domain crate must not depend on aws-* or lambda_* crates"; exit 1; fi
+
+## lint-template: cfn-lint (with the serverless rules) and the guard rules of infra/guard, on template.yaml and on its SAM-expanded form
+# Guard reads JSON (it cannot read YAML aliases); infra/lint/expand.py
+# writes the file as JSON and the form SAM's transform gives it, where the
+# roles, versions, stage and rules exist. On that form, an ignore list given
+# here replaces .cfnlintrc.yaml's: WS1004 for its reason, and ES1007, which
+# misreads it (the permission is on the alias, the invoke config on the
+# function and alias); async.guard checks the same thing on both forms.
+lint-template: setup $(VENV)/.cfn-guard-$(GUARD_VERSION)
+	$(BIN)/cfn-lint
+	$(BIN)/sam validate --lint
+	@mkdir -p target/lint
+	$(BIN)/python infra/lint/expand.py --source template.yaml > target/lint/template.json
+	$(BIN)/python infra/lint/expand.py template.yaml > target/lint/expanded.json
+	$(BIN)/cfn-lint --ignore-checks WS1004 ES1007 -- target/lint/expanded.json
+	$(BIN)/cfn-guard validate --rules infra/guard --data target/lint --show-summary fail
+
+# cfn-guard has no PyPI or npm package: crates.io's, built once into .venv.
+# Only the lint needs it, so make dev does not wait for its build.
+$(VENV)/.cfn-guard-$(GUARD_VERSION): | $(VENV)/.installed
+	cargo install --locked --quiet --root $(VENV) cfn-guard@$(GUARD_VERSION)
+	@touch $@
 
 ## fmt: format every crate
 fmt:
@@ -100,12 +121,19 @@ build-arm64: setup
 	rustup target add aarch64-unknown-linux-gnu
 	cargo lambda build --release --arm64 --lambda-dir target/lambda-arm64
 
-## deploy: build, deploy the stack to your AWS account, upload the site
+## deploy: build, deploy the stack to your AWS account, upload the site, refresh CloudFront's copy
+# A deploy with no stack change goes on (samconfig: fail_on_empty_changeset
+# = false): the site may have changed alone. CloudFront caches the pages
+# for a day (Managed-CachingOptimized), so the upload is followed by an
+# invalidation of every path (one path, /*, is one of the free 1,000 a month).
+STACK ?= rightnow
 deploy: build
 	$(BIN)/sam deploy
-	bucket=$$($(BIN)/aws cloudformation describe-stacks --stack-name rightnow \
-		--query "Stacks[0].Outputs[?OutputKey=='SiteBucketName'].OutputValue" --output text); \
-	$(BIN)/aws s3 sync site/ s3://$$bucket/ --delete
+	output() { $(BIN)/aws cloudformation describe-stacks --stack-name $(STACK) \
+		--query "Stacks[0].Outputs[?OutputKey=='$$1'].OutputValue" --output text; }; \
+	$(BIN)/aws s3 sync site/ s3://$$(output SiteBucketName)/ --delete; \
+	$(BIN)/aws cloudfront create-invalidation --distribution-id $$(output SiteDistributionId) \
+		--paths '/*' --query Invalidation.Id --output text
 
 ## bench: cold start, latency, size, memory and cost of every function (bench/results/)
 # BENCH_ARGS passes options, e.g. BENCH_ARGS="--runs 5 --no-latency" (see --help).
