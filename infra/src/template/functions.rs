@@ -263,6 +263,21 @@ impl Template {
             .collect()
     }
 
+    /// The resource whose `BucketName` (or `Name`, `TableName`) is written
+    /// exactly as `v`, if one is.
+    fn named_by(&self, v: &Value) -> Option<String> {
+        if !matches!(v, Value::Tagged(_)) {
+            return None;
+        }
+        self.resources()
+            .find(|r| {
+                ["BucketName", "TableName", "Name"]
+                    .iter()
+                    .any(|k| r.properties.get(*k) == Some(v))
+            })
+            .map(|r| r.id.to_owned())
+    }
+
     fn function(&self, id: &str) -> Option<Function> {
         let binary = self
             .metadata(id)?
@@ -291,7 +306,10 @@ impl Template {
                     EnvValue::Ref(r) if self.resource(&r).is_none() => self
                         .parameter_default(&r)
                         .map_or(EnvValue::Ref(r), EnvValue::Literal),
-                    other => other,
+                    // The media bucket is named by the expression of its
+                    // own BucketName (template.yaml says why): that is
+                    // the resource, as a !Ref would be.
+                    other => self.named_by(v).map_or(other, EnvValue::Ref),
                 };
                 env.push((k.to_owned(), value));
             }
@@ -458,6 +476,15 @@ Resources:
             .for_binary("site-api")
             .expect("site-api is in the template");
         assert!(api.env.iter().any(|(k, _)| k == "TABLE_NAME"));
+        // The media bucket, named by its BucketName's expression, is read
+        // as the resource.
+        assert!(
+            api.env
+                .iter()
+                .any(|(k, v)| k == "MEDIA_BUCKET" && v.resource() == Some("MediaBucket")),
+            "{:?}",
+            api.env
+        );
         // Resources by reference; settings (WARM_UP_CONNECTIONS) as literals.
         assert!(
             api.env
