@@ -9,6 +9,10 @@
 //!    list, through the API Gateway v2 API, as AWS_PROXY integrations with
 //!    payload format 2.0 on each function's `live` alias.
 //! 2. CodeDeploy: see [`crate::template::drop_deployment_preferences`].
+//! 5. One client address: every HTTP API event MiniStack sends carries
+//!    `sourceIp` 127.0.0.1, whoever called. What is limited per address is
+//!    shown by invoking the deployed function with the event API Gateway
+//!    sends, from the address a test names: [`as_sent_from`].
 
 use std::collections::HashMap;
 
@@ -160,4 +164,13 @@ pub async fn create_http_api_routes(
             .with_context(|| format!("create-route {}", route.key()))?;
     }
     Ok(existing.len())
+}
+
+/// README gap 5: `event` (an API Gateway HTTP API event, such as a sample of
+/// events/) as API Gateway sends it for a request from `source_ip`, for the
+/// Lambda Invoke API: what MiniStack's own gateway never sends, as it gives
+/// every request 127.0.0.1.
+pub fn as_sent_from(mut event: serde_json::Value, source_ip: &str) -> serde_json::Value {
+    event["requestContext"]["http"]["sourceIp"] = source_ip.into();
+    event
 }

@@ -8,6 +8,7 @@ mod bad_inputs;
 mod browser;
 mod chat;
 mod journeys;
+mod limits;
 mod ministack_gaps;
 mod moderation;
 mod reports;

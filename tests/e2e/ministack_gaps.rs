@@ -234,3 +234,58 @@ async fn gap_4_gateway_throttles_are_not_applied() {
          show the gateway's 429 end to end instead: {refused:?}"
     );
 }
+
+/// README gap 5: every HTTP API event carries `sourceIp` 127.0.0.1, whoever
+/// called: a comment sent from another loopback address is counted against
+/// 127.0.0.1's writes. The limit per address is shown with events from
+/// addresses of their own (tests/e2e/limits.rs, `gaps::as_sent_from`).
+#[tokio::test]
+async fn gap_5_every_http_api_event_comes_from_127_0_0_1() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+
+    let slug = crate::api::fresh_slug("gap5");
+    crate::api::post(&format!("/api/pages/{slug}/views")).await;
+    // GIVEN a client on another loopback address
+    let client = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .unwrap();
+    let window = |t: time::OffsetDateTime| t.unix_timestamp() - t.unix_timestamp().rem_euclid(60);
+    let before = window(time::OffsetDateTime::now_utc());
+    // WHEN it posts a comment through the gateway
+    let res = client
+        .post(crate::api::url(&format!("/api/pages/{slug}/comments")))
+        .json(&serde_json::json!({"author": "Ada", "body": "from 127.0.0.2"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    let after = window(time::OffsetDateTime::now_utc());
+    // THEN the write was counted for 127.0.0.1, not for its own address
+    let ddb = aws_sdk_dynamodb::Client::new(&crate::sdk().await);
+    let table = crate::stack().output("AppTableName").unwrap();
+    let counted = |ip: &'static str| {
+        let ddb = ddb.clone();
+        async move {
+            let mut found = false;
+            for start in [before, after] {
+                let item = ddb
+                    .get_item()
+                    .table_name(table)
+                    .key("pk", AttributeValue::S(format!("LIMIT#writes#{ip}")))
+                    .key("sk", AttributeValue::S(start.to_string()))
+                    .send()
+                    .await
+                    .unwrap();
+                found |= item.item().is_some();
+            }
+            found
+        }
+    };
+    assert!(
+        !counted("127.0.0.2").await && counted("127.0.0.1").await,
+        "MiniStack now gives events the caller's address: drop README gap 5, \
+         lower the e2e environment's WritesPerAddressPerMinute and send \
+         tests/e2e/limits.rs through the gateway"
+    );
+}

@@ -18,13 +18,14 @@ use crate::chat::{Session, SessionId, Turn, TurnRecord};
 use crate::clock::Clock;
 use crate::comment::{Comment, CommentId, CommentPage, Cursor};
 use crate::events::DomainEvent;
+use crate::idempotency::{Answer, Begun, Fingerprint};
 use crate::limits::{Admission, Limit, Window};
 use crate::page::Slug;
 use crate::ports::{
     Begin, ChatSessions, Claim, CommentStore, CommentWrite, Concat, Concatenated, DayActivityLog,
-    DownloadUrls, EventPublisher, HashBlocklist, Moved, ObjectDigests, ObjectRanges, ObjectVersion,
-    PortError, PortResult, RateLimiter, ReportIndex, ReportObjects, ReportRuns, SessionWrite,
-    StoredObjects, UploadUrls, VideoStore, ViewCounter,
+    DownloadUrls, EventPublisher, HashBlocklist, IdempotencyStore, Moved, ObjectDigests,
+    ObjectRanges, ObjectVersion, PortError, PortResult, RateLimiter, ReportIndex, ReportObjects,
+    ReportRuns, SessionWrite, StoredObjects, UploadUrls, VideoStore, ViewCounter,
 };
 use crate::report::{DayReport, Failure, Figures, ReportPointer, ReportStatus, RunId};
 use crate::video::{Verdict, Video, VideoId, VideoStatus, VideoType};
@@ -56,6 +57,18 @@ struct Tables {
     limits: HashMap<(String, OffsetDateTime), u32>,
     /// Saves still to lose to a simulated concurrent message.
     raced_saves: usize,
+    /// Idempotency records by name.
+    idempotency: HashMap<String, FakeRecord>,
+}
+
+/// An idempotency record, in memory.
+#[derive(Debug, Clone)]
+struct FakeRecord {
+    fingerprint: Fingerprint,
+    /// `None` while held.
+    answer: Option<Answer>,
+    /// Until when it is held (while held) or kept (once done).
+    until: OffsetDateTime,
 }
 
 /// The app table, in memory. Set `fail` to make every call fail, as an
@@ -828,5 +841,68 @@ impl RateLimiter for InMemoryStore {
             *t.limits.entry((l.key.clone(), window.start)).or_default() += 1;
         }
         Ok(Admission::Admitted)
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for InMemoryStore {
+    async fn begin(
+        &self,
+        record: &str,
+        fingerprint: &Fingerprint,
+        now: OffsetDateTime,
+        lock_until: OffsetDateTime,
+    ) -> PortResult<Begun> {
+        self.check()?;
+        let mut t = locked(&self.tables);
+        if let Some(r) = t.idempotency.get(record)
+            && r.until >= now
+        {
+            return Ok(match (&r.answer, &r.fingerprint == fingerprint) {
+                (_, false) => Begun::OtherPayload,
+                (Some(answer), true) => Begun::Done(answer.clone()),
+                (None, true) => Begun::InProgress,
+            });
+        }
+        t.idempotency.insert(
+            record.to_owned(),
+            FakeRecord {
+                fingerprint: fingerprint.clone(),
+                answer: None,
+                until: lock_until,
+            },
+        );
+        Ok(Begun::Run)
+    }
+
+    async fn finish(
+        &self,
+        record: &str,
+        fingerprint: &Fingerprint,
+        answer: &Answer,
+        expires: OffsetDateTime,
+    ) -> PortResult<()> {
+        self.check()?;
+        let mut t = locked(&self.tables);
+        if let Some(r) = t.idempotency.get_mut(record)
+            && r.answer.is_none()
+            && &r.fingerprint == fingerprint
+        {
+            r.answer = Some(answer.clone());
+            r.until = expires;
+        }
+        Ok(())
+    }
+
+    async fn release(&self, record: &str) -> PortResult<()> {
+        self.check()?;
+        let mut t = locked(&self.tables);
+        if t.idempotency
+            .get(record)
+            .is_some_and(|r| r.answer.is_none())
+        {
+            t.idempotency.remove(record);
+        }
+        Ok(())
     }
 }

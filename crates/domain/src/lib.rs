@@ -20,6 +20,7 @@ pub mod error;
 pub mod events;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fakes;
+pub mod idempotency;
 pub mod limits;
 pub mod moderation;
 pub mod page;

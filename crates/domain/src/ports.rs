@@ -11,6 +11,7 @@ use crate::activity::{ActivityCursor, ActivityError, ActivityPage};
 use crate::chat::{Session, SessionId, TurnRecord};
 use crate::comment::{Comment, CommentId, CommentPage};
 use crate::events::DomainEvent;
+use crate::idempotency::{Answer, Begun, Fingerprint};
 use crate::limits::{Admission, Limit, Window};
 use crate::page::Slug;
 use crate::report::{DayReport, Failure, Figures, ReportPointer, RunId};
@@ -343,4 +344,34 @@ pub trait RateLimiter: Send + Sync {
     /// counting nothing, names the first that is. Counts are forgotten
     /// after their window.
     async fn admit(&self, limits: &[Limit], window: &Window) -> PortResult<Admission>;
+}
+
+/// The records of idempotent writes ([`crate::idempotency`]), shared by
+/// every sandbox.
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    /// Takes `record` for a write of `fingerprint`, held until
+    /// `lock_until`, unless a record stands in the way: the answer of a
+    /// write of this payload ([`Begun::Done`]), a record of another payload
+    /// ([`Begun::OtherPayload`]), or a request of this one whose lock has
+    /// not lapsed at `now` ([`Begun::InProgress`]). An expired record or a
+    /// lapsed lock is taken over. At most one caller holds a record.
+    async fn begin(
+        &self,
+        record: &str,
+        fingerprint: &Fingerprint,
+        now: OffsetDateTime,
+        lock_until: OffsetDateTime,
+    ) -> PortResult<Begun>;
+    /// Keeps `answer` as the record's until `expires`, if the record is
+    /// still held for `fingerprint` (a lapsed lock taken over is not).
+    async fn finish(
+        &self,
+        record: &str,
+        fingerprint: &Fingerprint,
+        answer: &Answer,
+        expires: OffsetDateTime,
+    ) -> PortResult<()>;
+    /// Lets the record go if it is still held, so that a retry runs.
+    async fn release(&self, record: &str) -> PortResult<()>;
 }

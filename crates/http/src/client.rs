@@ -1,6 +1,7 @@
-//! The caller's address, for the per-address limit: the source IP API
-//! Gateway saw the request come from (`requestContext.http.sourceIp`),
-//! never a header the caller could set.
+//! The caller's address, for the per-address write limit
+//! (`rightnow_domain::services::WriteLimit`): the source IP API Gateway
+//! saw the request come from (`requestContext.http.sourceIp`), never a
+//! header the caller could set.
 
 use std::convert::Infallible;
 

@@ -21,6 +21,8 @@ pub enum ErrorCode {
     InvalidUtf8,
     /// A cursor this API did not hand out.
     InvalidCursor,
+    /// An `Idempotency-Key` header that is not one.
+    InvalidIdempotencyKey,
     /// A page never viewed.
     PageNotFound,
     /// No video with that id.
@@ -29,12 +31,17 @@ pub enum ErrorCode {
     ReportNotFound,
     /// A path no route serves (only when the function is called directly).
     NotFound,
+    /// A request with the same `Idempotency-Key` is being answered;
+    /// `Retry-After` says when to ask again.
+    RequestInProgress,
     /// The body is over [`crate::MAX_BODY_BYTES`].
     PayloadTooLarge,
     /// The body is not `application/json`.
     UnsupportedMediaType,
     /// Well-formed input that breaks a rule; the message names the field.
     ValidationFailed,
+    /// An `Idempotency-Key` already used for another request body.
+    IdempotencyKeyReused,
     /// Too many requests from this client or session; `Retry-After` says
     /// when to try again.
     RateLimited,
@@ -44,17 +51,20 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in the README's order.
-    pub const ALL: [ErrorCode; 12] = [
+    pub const ALL: [ErrorCode; 15] = [
         ErrorCode::MalformedJson,
         ErrorCode::InvalidUtf8,
         ErrorCode::InvalidCursor,
+        ErrorCode::InvalidIdempotencyKey,
         ErrorCode::PageNotFound,
         ErrorCode::VideoNotFound,
         ErrorCode::ReportNotFound,
         ErrorCode::NotFound,
+        ErrorCode::RequestInProgress,
         ErrorCode::PayloadTooLarge,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::ValidationFailed,
+        ErrorCode::IdempotencyKeyReused,
         ErrorCode::RateLimited,
         ErrorCode::Internal,
     ];
@@ -65,13 +75,16 @@ impl ErrorCode {
             ErrorCode::MalformedJson => "malformed_json",
             ErrorCode::InvalidUtf8 => "invalid_utf8",
             ErrorCode::InvalidCursor => "invalid_cursor",
+            ErrorCode::InvalidIdempotencyKey => "invalid_idempotency_key",
             ErrorCode::PageNotFound => "page_not_found",
             ErrorCode::VideoNotFound => "video_not_found",
             ErrorCode::ReportNotFound => "report_not_found",
             ErrorCode::NotFound => "not_found",
+            ErrorCode::RequestInProgress => "request_in_progress",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::ValidationFailed => "validation_failed",
+            ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Internal => "internal",
         }
@@ -80,16 +93,20 @@ impl ErrorCode {
     /// The status every error of this code is answered with.
     pub fn status(self) -> StatusCode {
         match self {
-            ErrorCode::MalformedJson | ErrorCode::InvalidUtf8 | ErrorCode::InvalidCursor => {
-                StatusCode::BAD_REQUEST
-            }
+            ErrorCode::MalformedJson
+            | ErrorCode::InvalidUtf8
+            | ErrorCode::InvalidCursor
+            | ErrorCode::InvalidIdempotencyKey => StatusCode::BAD_REQUEST,
             ErrorCode::PageNotFound
             | ErrorCode::VideoNotFound
             | ErrorCode::ReportNotFound
             | ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::RequestInProgress => StatusCode::CONFLICT,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ErrorCode::ValidationFailed => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::ValidationFailed | ErrorCode::IdempotencyKeyReused => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }

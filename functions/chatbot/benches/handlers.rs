@@ -21,24 +21,24 @@ use rightnow_domain::chat::knowledge::KnowledgeBase;
 use rightnow_domain::fakes::{FixedClock, InMemoryStore};
 use rightnow_domain::page::Slug;
 use rightnow_domain::ports::ViewCounter;
-use rightnow_domain::services::{Chat, ChatLimits, ChatPorts};
+use rightnow_domain::services::{Chat, ChatLimits, ChatPorts, WriteLimit};
 use time::macros::datetime;
 use tower::ServiceExt;
 
 /// A router on empty fakes, with limits no benchmark reaches.
 fn app(assistant: &Arc<Assistant>) -> (axum::Router, Arc<InMemoryStore>) {
     let store = Arc::new(InMemoryStore::default());
+    let clock = Arc::new(FixedClock::at(datetime!(2026-12-02 10:00 UTC)));
     let ports = ChatPorts {
         sessions: store.clone(),
-        limiter: store.clone(),
+        writes: Arc::new(WriteLimit::new(store.clone(), clock.clone(), u32::MAX)),
         views: store.clone(),
         videos: store.clone(),
         reports: store.clone(),
-        clock: Arc::new(FixedClock::at(datetime!(2026-12-02 10:00 UTC))),
+        clock,
     };
     let limits = ChatLimits {
         per_session: u32::MAX,
-        per_address: u32::MAX,
     };
     let app = chatbot::router(Chat::new(assistant.clone(), ports, limits));
     (app, store)

@@ -7,11 +7,9 @@
 //! (`rightnow-http`), the same as site-api's.
 //!
 //! - `bodies`: the request and response bodies;
-//! - [`settings`]: the message limits, from the environment;
-//! - `client`: the caller's address, as API Gateway saw it.
+//! - [`settings`]: the message limits, from the environment.
 
 mod bodies;
-mod client;
 pub mod settings;
 
 use std::sync::Arc;
@@ -25,10 +23,9 @@ use rightnow_domain::chat::dialogue::Assistant;
 use rightnow_domain::chat::index::{IndexError, Matcher, fingerprint};
 use rightnow_domain::chat::knowledge::{KnowledgeBase, KnowledgeError};
 use rightnow_domain::services::Chat;
-use rightnow_http::{ApiError, ErrorCode, JsonBody};
+use rightnow_http::{ApiError, ClientAddress, ErrorCode, JsonBody};
 
 use crate::bodies::{ChatReplyBody, NewMessageBody};
-use crate::client::ClientAddress;
 
 /// The knowledge base, compiled in: what the chat can talk about.
 pub const KNOWLEDGE_BASE: &str = include_str!("../knowledge-base.json");
@@ -78,9 +75,9 @@ pub fn router(chat: Chat) -> Router {
 
 /// 200 with the answer; 422 `validation_failed` for an empty or
 /// whitespace-only message, one over 1000 characters, or a session id
-/// that is not one; 429 `rate_limited` with `Retry-After` over a limit;
-/// and the body errors of [`JsonBody`]. Nothing is written for any of
-/// these.
+/// that is not one; 429 `rate_limited` with `Retry-After` over the
+/// session's limit or the client's writes; and the body errors of
+/// [`JsonBody`]. Nothing is written for any of these.
 async fn send(
     State(chat): State<Arc<Chat>>,
     client: ClientAddress,

@@ -9,7 +9,7 @@ use std::time::Duration;
 use rightnow_aws::config;
 use rightnow_aws::dynamodb::AppTable;
 use rightnow_domain::clock::SystemClock;
-use rightnow_domain::services::{Chat, ChatPorts};
+use rightnow_domain::services::{Chat, ChatPorts, WriteLimit};
 
 /// The most the warm-up may add to init.
 const WARM_UP_LIMIT: Duration = Duration::from_millis(500);
@@ -19,7 +19,9 @@ const WARM_UP_LIMIT: Duration = Duration::from_millis(500);
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     rightnow_aws::logging::init();
-    let limits = chatbot::settings::limits(|name| std::env::var(name).ok())?;
+    let env = |name: &str| std::env::var(name).ok();
+    let limits = chatbot::settings::limits(env)?;
+    let writes_per_minute = chatbot::settings::writes_per_minute(env)?;
     let assistant = Arc::new(chatbot::assistant()?);
 
     let sdk = config::load().await;
@@ -33,13 +35,18 @@ async fn main() -> Result<(), lambda_http::Error> {
         )
         .await;
     }
+    let clock = Arc::new(SystemClock);
     let ports = ChatPorts {
         sessions: table.clone(),
-        limiter: table.clone(),
+        writes: Arc::new(WriteLimit::new(
+            table.clone(),
+            clock.clone(),
+            writes_per_minute,
+        )),
         views: table.clone(),
         videos: table.clone(),
         reports: table,
-        clock: Arc::new(SystemClock),
+        clock,
     };
     lambda_http::run(chatbot::router(Chat::new(assistant, ports, limits))).await
 }

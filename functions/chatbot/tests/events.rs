@@ -7,20 +7,22 @@ use std::sync::Arc;
 use axum::body::to_bytes;
 use lambda_http::request::from_str;
 use rightnow_domain::fakes::{FixedClock, InMemoryStore};
-use rightnow_domain::services::{Chat, ChatPorts};
+use rightnow_domain::services::{Chat, ChatPorts, WriteLimit};
 use serde_json::Value;
 use time::macros::datetime;
 use tower::ServiceExt;
 
 fn chat() -> axum::Router {
     let store = Arc::new(InMemoryStore::default());
+    let clock = Arc::new(FixedClock::at(datetime!(2026-12-02 10:00 UTC)));
+    let writes = WriteLimit::new(store.clone(), clock.clone(), WriteLimit::DEFAULT_PER_MINUTE);
     let ports = ChatPorts {
         sessions: store.clone(),
-        limiter: store.clone(),
+        writes: Arc::new(writes),
         views: store.clone(),
         videos: store.clone(),
         reports: store,
-        clock: Arc::new(FixedClock::at(datetime!(2026-12-02 10:00 UTC))),
+        clock,
     };
     let assistant = Arc::new(chatbot::assistant().unwrap());
     chatbot::router(Chat::new(

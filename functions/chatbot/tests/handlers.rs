@@ -15,7 +15,7 @@ use rightnow_domain::fakes::{FixedClock, InMemoryStore};
 use rightnow_domain::page::Slug;
 use rightnow_domain::ports::{DayActivityLog, VideoStore, ViewCounter};
 use rightnow_domain::report::{DayReport, Figures, ReportPointer, ReportStatus, RunId};
-use rightnow_domain::services::{Chat, ChatLimits, ChatPorts};
+use rightnow_domain::services::{Chat, ChatLimits, ChatPorts, WriteLimit};
 use rightnow_domain::video::{ReasonNote, Video, VideoId, VideoStatus, VideoType};
 use rightnow_http::MAX_BODY_BYTES;
 use serde_json::{Value, json};
@@ -29,12 +29,15 @@ struct Harness {
     app: axum::Router,
 }
 
-fn harness_with(limits: ChatLimits) -> Harness {
+/// A router on fresh fakes, with `limits` per session and `writes_per_minute`
+/// per client address.
+fn harness_with(limits: ChatLimits, writes_per_minute: u32) -> Harness {
     let store = Arc::new(InMemoryStore::default());
     let clock = Arc::new(FixedClock::at(datetime!(2026-12-02 10:00:05 UTC)));
+    let writes = WriteLimit::new(store.clone(), clock.clone(), writes_per_minute);
     let ports = ChatPorts {
         sessions: store.clone(),
-        limiter: store.clone(),
+        writes: Arc::new(writes),
         views: store.clone(),
         videos: store.clone(),
         reports: store.clone(),
@@ -48,7 +51,10 @@ fn harness_with(limits: ChatLimits) -> Harness {
 }
 
 fn harness() -> Harness {
-    harness_with(chatbot::settings::DEFAULT_LIMITS)
+    harness_with(
+        chatbot::settings::DEFAULT_LIMITS,
+        WriteLimit::DEFAULT_PER_MINUTE,
+    )
 }
 
 /// An answer: status, `Retry-After`, body.
@@ -372,10 +378,7 @@ async fn a_turn_that_loses_a_race_is_answered_again_and_no_turn_is_lost() {
 #[tokio::test]
 async fn over_a_limit_the_answer_is_429_with_retry_after_and_nothing_is_written() {
     // GIVEN a limit of 3 messages a minute per session
-    let h = harness_with(ChatLimits {
-        per_session: 3,
-        per_address: 100,
-    });
+    let h = harness_with(ChatLimits { per_session: 3 }, 100);
     let id = h.say(None, "what is serverless?").await.session();
     h.say(Some(id), "what about layers?").await;
     h.say(Some(id), "and cold starts?").await;
@@ -398,11 +401,8 @@ async fn over_a_limit_the_answer_is_429_with_retry_after_and_nothing_is_written(
 }
 
 #[tokio::test]
-async fn the_address_limit_holds_whatever_the_session() {
-    let h = harness_with(ChatLimits {
-        per_session: 100,
-        per_address: 2,
-    });
+async fn the_client_write_limit_holds_whatever_the_session() {
+    let h = harness_with(ChatLimits { per_session: 100 }, 2);
     let body = json!({"message": "what is serverless?"}).to_string();
     for _ in 0..2 {
         let a = h
@@ -428,10 +428,7 @@ async fn the_address_limit_holds_whatever_the_session() {
 #[tokio::test]
 async fn every_bad_input_is_a_clear_4xx_and_writes_nothing() {
     // A limit of one message: a bad input must not use it up either.
-    let h = harness_with(ChatLimits {
-        per_session: 1,
-        per_address: 1,
-    });
+    let h = harness_with(ChatLimits { per_session: 1 }, 1);
     let json_ct = Some("application/json");
     let cases: Vec<(&str, Option<&str>, Body, StatusCode, &str)> = vec![
         (

@@ -26,7 +26,15 @@ fn app() -> axum::Router {
     let signer = Arc::new(FakeSigner);
     let clock = Arc::new(FixedClock::at(datetime!(2026-11-27 10:00 UTC)));
     let bus = Arc::new(RecordingPublisher::default());
-    site_api::router(Services::new(store, signer.clone(), signer, bus, clock))
+    // No write limit a benchmark's loop would reach.
+    site_api::router(Services::new(
+        store,
+        signer.clone(),
+        signer,
+        bus,
+        clock,
+        u32::MAX,
+    ))
 }
 
 fn request(method: &str, uri: &str, json: Option<&str>) -> Request<Body> {

@@ -20,9 +20,10 @@ use axum::Router;
 use axum::routing::{get, post};
 use rightnow_domain::clock::Clock;
 use rightnow_domain::ports::{
-    CommentStore, DownloadUrls, EventPublisher, ReportIndex, UploadUrls, VideoStore, ViewCounter,
+    CommentStore, DownloadUrls, EventPublisher, RateLimiter, ReportIndex, UploadUrls, VideoStore,
+    ViewCounter,
 };
-use rightnow_domain::services::{Comments, PageViewsService, Reports, Videos};
+use rightnow_domain::services::{Comments, PageViewsService, Reports, Videos, WriteLimit};
 
 pub use rightnow_http::{ApiError, ErrorCode, MAX_BODY_BYTES};
 
@@ -39,24 +40,33 @@ pub struct Services {
 }
 
 impl Services {
-    /// Wires the services to their ports: `store` is the app table, `media`
-    /// signs uploads and playback, `reports` signs report downloads.
+    /// Wires the services to their ports: `store` is the app table (and
+    /// counts each client's writes, at most `writes_per_minute` a minute
+    /// over comments and video registrations), `media` signs uploads and
+    /// playback, `reports` signs report downloads.
     pub fn new<S, M, R>(
         store: Arc<S>,
         media: Arc<M>,
         reports: Arc<R>,
         bus: Arc<dyn EventPublisher>,
         clock: Arc<dyn Clock>,
+        writes_per_minute: u32,
     ) -> Self
     where
-        S: ViewCounter + CommentStore + VideoStore + ReportIndex + 'static,
+        S: ViewCounter + CommentStore + VideoStore + ReportIndex + RateLimiter + 'static,
         M: UploadUrls + DownloadUrls + 'static,
         R: DownloadUrls + 'static,
     {
+        // One limit for every write route, built once.
+        let writes = Arc::new(WriteLimit::new(
+            store.clone(),
+            clock.clone(),
+            writes_per_minute,
+        ));
         Self {
             views: PageViewsService::new(store.clone(), clock.clone()),
-            comments: Comments::new(store.clone(), bus, clock.clone()),
-            videos: Videos::new(store.clone(), media.clone(), media, clock),
+            comments: Comments::new(store.clone(), bus, clock.clone(), writes.clone()),
+            videos: Videos::new(store.clone(), media.clone(), media, clock, writes),
             reports: Reports::new(store, reports),
         }
     }

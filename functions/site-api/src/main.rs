@@ -9,6 +9,8 @@ use rightnow_aws::dynamodb::AppTable;
 use rightnow_aws::eventbridge::EventBus;
 use rightnow_aws::s3::BucketUrls;
 use rightnow_domain::clock::SystemClock;
+use rightnow_domain::services::WriteLimit;
+use rightnow_http::settings::{WRITES_PER_ADDRESS_PER_MINUTE, whole_number};
 use site_api::Services;
 
 /// The most the warm-up may add to init.
@@ -20,6 +22,11 @@ const WARM_UP_LIMIT: Duration = Duration::from_millis(500);
 async fn main() -> Result<(), lambda_http::Error> {
     // JSON logs when the function's LoggingConfig says so (the template does).
     rightnow_aws::logging::init();
+    let writes_per_minute = whole_number(
+        |name| std::env::var(name).ok(),
+        WRITES_PER_ADDRESS_PER_MINUTE,
+        WriteLimit::DEFAULT_PER_MINUTE,
+    )?;
 
     // Clients are built here, once per sandbox, and reused by every request.
     // Building them opens no connection and loads no certificate.
@@ -40,6 +47,13 @@ async fn main() -> Result<(), lambda_http::Error> {
     let reports = Arc::new(BucketUrls::from_env(&sdk, "REPORTS_BUCKET")?);
     let bus = Arc::new(EventBus::from_env(&sdk)?);
 
-    let services = Services::new(table, media, reports, bus, Arc::new(SystemClock));
+    let services = Services::new(
+        table,
+        media,
+        reports,
+        bus,
+        Arc::new(SystemClock),
+        writes_per_minute,
+    );
     lambda_http::run(site_api::router(services)).await
 }

@@ -16,7 +16,7 @@ use crate::bodies::{
     CommentBody, CommentListBody, HealthBody, ListCommentsQuery, NewCommentBody, NewVideoBody,
     PageViewsBody, ReportBody, UploadTicketBody, VideoBody,
 };
-use rightnow_http::{ApiError, ErrorCode, JsonBody};
+use rightnow_http::{ApiError, ClientAddress, ErrorCode, JsonBody};
 
 type App = State<Arc<Services>>;
 
@@ -71,23 +71,33 @@ pub async fn list_comments(
 }
 
 /// 201 with the comment; 404 `page_not_found`; 422 for a bad slug or
-/// comment; and the body errors of [`JsonBody`].
+/// comment; 429 `rate_limited` with `Retry-After` over the client's
+/// writes; and the body errors of [`JsonBody`].
 pub async fn post_comment(
     State(app): App,
     Path(raw): Path<String>,
+    client: ClientAddress,
     JsonBody(input): JsonBody<NewCommentBody>,
 ) -> Result<(StatusCode, Json<CommentBody>), ApiError> {
-    let comment = app.comments.post(slug(&raw)?, input.into_domain()).await?;
+    let comment = app
+        .comments
+        .post(slug(&raw)?, input.into_domain(), client.as_str())
+        .await?;
     Ok((StatusCode::CREATED, Json(comment.into())))
 }
 
-/// 201 with the upload ticket; 422 for a bad declaration; and the body
-/// errors of [`JsonBody`].
+/// 201 with the upload ticket; 422 for a bad declaration; 429
+/// `rate_limited` with `Retry-After` over the client's writes; and the
+/// body errors of [`JsonBody`].
 pub async fn register_video(
     State(app): App,
+    client: ClientAddress,
     JsonBody(input): JsonBody<NewVideoBody>,
 ) -> Result<(StatusCode, Json<UploadTicketBody>), ApiError> {
-    let ticket = app.videos.register(input.into_domain()).await?;
+    let ticket = app
+        .videos
+        .register(input.into_domain(), client.as_str())
+        .await?;
     Ok((StatusCode::CREATED, Json(ticket.into())))
 }
 

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use axum::body::to_bytes;
 use lambda_http::request::from_str;
 use rightnow_domain::fakes::{FakeSigner, FixedClock, InMemoryStore, RecordingPublisher};
+use rightnow_domain::services::WriteLimit;
 use site_api::Services;
 use time::macros::datetime;
 use tower::ServiceExt;
@@ -30,6 +31,7 @@ async fn every_sample_event_reaches_its_route() {
             signer,
             Arc::new(RecordingPublisher::default()),
             clock,
+            WriteLimit::DEFAULT_PER_MINUTE,
         );
         let response = site_api::router(services)
             .oneshot(request.map(axum::body::Body::new))

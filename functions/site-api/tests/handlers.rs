@@ -5,8 +5,11 @@ use std::sync::Arc;
 
 use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode};
+use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
+use lambda_http::request::RequestContext;
 use rightnow_domain::fakes::{FakeSigner, FixedClock, InMemoryStore, RecordingPublisher};
 use rightnow_domain::page::Slug;
+use rightnow_domain::services::WriteLimit;
 use serde_json::{Value, json};
 use site_api::{MAX_BODY_BYTES, Services};
 use time::macros::datetime;
@@ -19,11 +22,24 @@ struct Harness {
 }
 
 fn harness() -> Harness {
+    harness_with_writes(WriteLimit::DEFAULT_PER_MINUTE)
+}
+
+/// A router on fresh fakes whose clients may write `per_minute` times a
+/// minute (the clock stands at the start of one).
+fn harness_with_writes(per_minute: u32) -> Harness {
     let store = Arc::new(InMemoryStore::default());
     let bus = Arc::new(RecordingPublisher::default());
     let clock = Arc::new(FixedClock::at(datetime!(2026-11-27 10:00 UTC)));
     let signer = Arc::new(FakeSigner);
-    let services = Services::new(store.clone(), signer.clone(), signer, bus.clone(), clock);
+    let services = Services::new(
+        store.clone(),
+        signer.clone(),
+        signer,
+        bus.clone(),
+        clock,
+        per_minute,
+    );
     Harness {
         store,
         bus,
@@ -53,6 +69,38 @@ impl Harness {
         let bytes = to_bytes(res.into_body(), usize::MAX).await.unwrap();
         let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         (status, json)
+    }
+
+    /// A JSON POST as API Gateway delivers it from `ip`: status,
+    /// `Retry-After`, body.
+    async fn post_from(
+        &self,
+        ip: &str,
+        uri: &str,
+        body: Value,
+    ) -> (StatusCode, Option<String>, Value) {
+        let mut req = Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let mut ctx = ApiGatewayV2httpRequestContext::default();
+        ctx.http.source_ip = Some(ip.to_owned());
+        req.extensions_mut()
+            .insert(RequestContext::ApiGatewayV2(ctx));
+        let res = self.app.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let retry_after = res
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let bytes = to_bytes(res.into_body(), usize::MAX).await.unwrap();
+        (
+            status,
+            retry_after,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
     }
 
     async fn get(&self, uri: &str) -> (StatusCode, Value) {
@@ -415,4 +463,48 @@ async fn a_body_the_gateway_decoded_lossily_is_invalid_utf8() {
         (StatusCode::BAD_REQUEST, "malformed_json")
     );
     assert_eq!(h.store.comment_count(&Slug::parse("home").unwrap()), 0);
+}
+
+#[tokio::test]
+async fn comments_and_video_registrations_share_one_write_limit_per_address() {
+    // GIVEN an address allowed 2 writes a minute, on a known page
+    let h = harness_with_writes(2);
+    h.post_json("/api/pages/home/views", json!({})).await;
+    let comment = json!({"author": "Ada", "body": "Hi"});
+    let video = json!({"title": "Cat", "contentType": "video/mp4", "size": 10});
+    let ip = "203.0.113.7";
+    // WHEN it posts a bad comment (refused for what it is, at no cost),
+    // a comment, a video, and then one more of each
+    let (status, _, _) = h
+        .post_from(
+            ip,
+            "/api/pages/home/comments",
+            json!({"author": "", "body": "Hi"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _, _) = h
+        .post_from(ip, "/api/pages/home/comments", comment.clone())
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _, _) = h.post_from(ip, "/api/videos", video.clone()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    // THEN each further write is 429 rate_limited, saying when to retry
+    // (the whole minute is left), and nothing more is stored
+    for (uri, body) in [
+        ("/api/pages/home/comments", comment.clone()),
+        ("/api/videos", video),
+    ] {
+        let (status, retry_after, json) = h.post_from(ip, uri, body).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{uri}: {json}");
+        assert_eq!(json["error"]["code"], "rate_limited");
+        assert_eq!(retry_after.as_deref(), Some("60"));
+    }
+    assert_eq!(h.store.comment_count(&Slug::parse("home").unwrap()), 1);
+    assert_eq!(h.store.video_count(), 1);
+    // AND another address has its own allowance
+    let (status, _, _) = h
+        .post_from("198.51.100.1", "/api/pages/home/comments", comment)
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
 }

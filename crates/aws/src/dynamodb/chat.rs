@@ -1,15 +1,14 @@
-//! [`ChatSessions`] and [`RateLimiter`]: conversations, each turn stored
-//! with its day's activity, and the message limits.
+//! [`ChatSessions`]: conversations, each turn stored with its day's
+//! activity.
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use rightnow_domain::activity::utc_hour;
 use rightnow_domain::chat::{Session, SessionId, TurnRecord};
-use rightnow_domain::limits::{Admission, Limit, Window};
-use rightnow_domain::ports::{ChatSessions, PortResult, RateLimiter, SessionWrite};
+use rightnow_domain::ports::{ChatSessions, PortResult, SessionWrite};
 use time::Duration;
 
-use super::items::{DayItem, EXPIRES_AT, LimitItem, SessionItem, from_item, to_item};
+use super::items::{DayItem, EXPIRES_AT, SessionItem, from_item, to_item};
 use super::{ACTIVITY_RETENTION_DAYS, AppTable, first_condition_failed, port_err};
 
 impl AppTable {
@@ -107,52 +106,5 @@ impl ChatSessions for AppTable {
             Err(e) if first_condition_failed(&e) => Ok(SessionWrite::Conflict),
             Err(e) => Err(port_err(e)),
         }
-    }
-}
-
-#[async_trait]
-impl RateLimiter for AppTable {
-    async fn admit(&self, limits: &[Limit], window: &Window) -> PortResult<Admission> {
-        let expires = (window.end() + window.length).unix_timestamp();
-        let mut tx = self.client.transact_write_items();
-        for limit in limits {
-            let update = Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(LimitItem::key(&limit.key, window.start)))
-                .update_expression("ADD #n :one SET #exp = :exp")
-                .condition_expression("attribute_not_exists(#n) OR #n < :max")
-                .expression_attribute_names("#n", LimitItem::USES)
-                .expression_attribute_names("#exp", EXPIRES_AT)
-                .expression_attribute_values(":one", AttributeValue::N("1".into()))
-                .expression_attribute_values(":max", AttributeValue::N(limit.max.to_string()))
-                .expression_attribute_values(":exp", AttributeValue::N(expires.to_string()))
-                .build()
-                .map_err(port_err)?;
-            tx = tx.transact_items(TransactWriteItem::builder().update(update).build());
-        }
-        match tx.send().await {
-            Ok(_) => Ok(Admission::Admitted),
-            Err(e) => match refused(&e) {
-                Some(at) => Ok(Admission::Refused(at)),
-                None => Err(port_err(e)),
-            },
-        }
-    }
-}
-
-/// Which action's condition cancelled a transaction, if one did.
-fn refused<R>(
-    e: &aws_sdk_dynamodb::error::SdkError<
-        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
-        R,
-    >,
-) -> Option<usize> {
-    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-    match e.as_service_error() {
-        Some(TransactWriteItemsError::TransactionCanceledException(tc)) => tc
-            .cancellation_reasons()
-            .iter()
-            .position(|r| r.code() == Some("ConditionalCheckFailed")),
-        _ => None,
     }
 }

@@ -54,7 +54,7 @@
 //!   `UNANSWERED#<question>` for a fallback: 2-3 items × 2 WCU (a session
 //!   of 10 long turns is up to 30 KB: its Put is then 30 WCU). A lost race
 //!   cancels it all, and the turn is answered again on the new version.
-//! - rate limits ([`chat`]): one transaction of a conditional `ADD uses 1`
+//! - rate limits ([`limits`]): one transaction of a conditional `ADD uses 1`
 //!   per limit (`uses < max`) on the window's item: all counted or none. 2
 //!   WCU each.
 //! - known-bad files ([`videos`]): GetItem `BLOCKED#<sha256>/HASH`.
@@ -69,6 +69,7 @@ mod activity;
 mod chat;
 mod comments;
 pub(crate) mod items;
+mod limits;
 mod pages;
 mod reports;
 mod videos;

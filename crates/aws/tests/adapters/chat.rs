@@ -151,7 +151,7 @@ async fn a_limit_counts_all_or_nothing_within_its_window() {
     let t = table().await;
     let window = Window::minute_of(AT);
     let address = Limit {
-        key: format!("chat-address#{}", Ulid::new()),
+        key: format!("writes#{}", Ulid::new()),
         max: 3,
     };
     let session = Limit {

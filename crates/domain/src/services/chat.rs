@@ -6,28 +6,26 @@ use crate::chat::knowledge::Intent;
 use crate::chat::text::{Language, normalise};
 use crate::chat::{ChatReply, Context, NewMessage, Session, SessionId, Turn, TurnRecord, replies};
 use crate::clock::Clock;
-use crate::limits::{Admission, Limit, Window};
-use crate::ports::{
-    ChatSessions, PortError, RateLimiter, ReportIndex, SessionWrite, VideoStore, ViewCounter,
-};
+use crate::limits::Limit;
+use crate::ports::{ChatSessions, PortError, ReportIndex, SessionWrite, VideoStore, ViewCounter};
 use crate::report::ReportStatus;
-use crate::services::Ids;
+use crate::services::{Ids, WriteLimit};
 
-/// Messages a minute allowed to one session and to one client address.
+/// Messages a minute allowed to one session. A client address's messages
+/// count against its [`WriteLimit`](crate::services::WriteLimit), which the
+/// HTTP edge applies before the chat is asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChatLimits {
     /// Per session.
     pub per_session: u32,
-    /// Per client address (whatever the session).
-    pub per_address: u32,
 }
 
 /// What the chat reads and writes.
 pub struct ChatPorts {
     /// The conversations and the turns' activity.
     pub sessions: Arc<dyn ChatSessions>,
-    /// The message limits.
-    pub limiter: Arc<dyn RateLimiter>,
+    /// The client's writes, and the session's limit with them.
+    pub writes: Arc<WriteLimit>,
     /// Page views, for live answers.
     pub views: Arc<dyn ViewCounter>,
     /// Video records, for live answers.
@@ -69,27 +67,21 @@ impl Chat {
     }
 
     /// Answers `input`, sent from `client` (its address): validates it,
-    /// counts it against the limits, then reads the session (a new one if
-    /// it names none, or one that expired), answers, and stores the turn
-    /// with the session, conditional on the session's version, answering
-    /// again if another message of the conversation was stored first.
+    /// counts it against the client's writes and its session's limit,
+    /// then reads the session (a new one if it names none, or one that
+    /// expired), answers, and stores the turn with the session,
+    /// conditional on the session's version, answering again if another
+    /// message of the conversation was stored first.
     pub async fn send(&self, input: NewMessage, client: &str) -> Result<ChatReply, DomainError> {
         let message = input.validate()?;
-        let now = self.ports.clock.now();
-        let mut limits = vec![Limit {
-            key: format!("chat-address#{client}"),
-            max: self.limits.per_address,
-        }];
-        if let Some(id) = message.session {
-            limits.push(Limit {
-                key: format!("chat-session#{id}"),
-                max: self.limits.per_session,
-            });
-        }
-        let window = Window::minute_of(now);
-        if let Admission::Refused(_) = self.ports.limiter.admit(&limits, &window).await? {
-            return Err(DomainError::Limited(window.retry_after(now)));
-        }
+        let session_limit = message.session.map(|id| Limit {
+            key: format!("chat-session#{id}"),
+            max: self.limits.per_session,
+        });
+        self.ports
+            .writes
+            .admit(client, session_limit.as_slice())
+            .await?;
         for _ in 0..Self::MAX_ATTEMPTS {
             let now = self.ports.clock.now();
             let stored = match message.session {

@@ -5,7 +5,7 @@ use crate::comment::{Comment, CommentId, CommentPage, Cursor, Limit, NewComment}
 use crate::events::{CommentPosted, DomainEvent};
 use crate::page::Slug;
 use crate::ports::{CommentStore, CommentWrite, EventPublisher};
-use crate::services::Ids;
+use crate::services::{Ids, WriteLimit};
 use crate::{DomainError, Resource};
 
 /// Comments on pages: post one, list them newest first.
@@ -13,31 +13,43 @@ pub struct Comments {
     store: Arc<dyn CommentStore>,
     events: Arc<dyn EventPublisher>,
     clock: Arc<dyn Clock>,
+    writes: Arc<WriteLimit>,
     ids: Ids,
 }
 
 impl Comments {
-    /// Comments stored in `store`, announced on `events`, timed by `clock`.
+    /// Comments stored in `store`, announced on `events`, timed by `clock`,
+    /// each counted against its poster's `writes`.
     pub fn new(
         store: Arc<dyn CommentStore>,
         events: Arc<dyn EventPublisher>,
         clock: Arc<dyn Clock>,
+        writes: Arc<WriteLimit>,
     ) -> Self {
         Self {
             store,
             events,
             clock,
+            writes,
             ids: Ids::default(),
         }
     }
 
-    /// Validates and stores a comment, then announces it with `CommentPosted`.
+    /// Validates a comment from `client` (its address), counts it against
+    /// the client's writes, stores it, then announces it with
+    /// `CommentPosted`.
     ///
     /// The comment is the record of truth: once it is stored the call
     /// succeeds even if the event could not be published (the publisher has
     /// already retried), so a client never posts the same comment twice.
-    pub async fn post(&self, page: Slug, input: NewComment) -> Result<Comment, DomainError> {
+    pub async fn post(
+        &self,
+        page: Slug,
+        input: NewComment,
+        client: &str,
+    ) -> Result<Comment, DomainError> {
         let valid = input.validate()?;
+        self.writes.admit(client, &[]).await?;
         let now = self.clock.now();
         let comment = Comment {
             id: CommentId(self.ids.next(now)),

@@ -3,15 +3,18 @@
 
 mod chat;
 mod comments;
+mod idempotency;
 mod ids;
 pub mod moderation;
 mod pages;
 mod report_job;
 mod reports;
 mod videos;
+mod writes;
 
 pub use chat::{Chat, ChatLimits, ChatPorts};
 pub use comments::Comments;
+pub use idempotency::Idempotency;
 pub use ids::Ids;
 pub use pages::PageViewsService;
 pub use report_job::{
@@ -20,6 +23,7 @@ pub use report_job::{
 };
 pub use reports::Reports;
 pub use videos::Videos;
+pub use writes::WriteLimit;
 
 #[cfg(test)]
 mod tests;

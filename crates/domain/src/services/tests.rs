@@ -18,6 +18,9 @@ use crate::report::{DayReport, Figures, ReportPointer, ReportStatus, RunId};
 use crate::video::{Found, NewVideo, Verdict, VideoStatus};
 use crate::{DomainError, Resource};
 
+/// The address every call here comes from.
+const CLIENT: &str = "203.0.113.7";
+
 struct World {
     store: Arc<InMemoryStore>,
     bus: Arc<RecordingPublisher>,
@@ -29,14 +32,26 @@ struct World {
 }
 
 fn world() -> World {
+    world_with_writes(WriteLimit::DEFAULT_PER_MINUTE)
+}
+
+/// A world where a client may write `per_minute` times a minute.
+fn world_with_writes(per_minute: u32) -> World {
     let store = Arc::new(InMemoryStore::default());
     let bus = Arc::new(RecordingPublisher::default());
     let clock = Arc::new(FixedClock::at(datetime!(2026-11-27 10:00 UTC)));
     let signer = Arc::new(FakeSigner);
+    let writes = Arc::new(WriteLimit::new(store.clone(), clock.clone(), per_minute));
     World {
         views: PageViewsService::new(store.clone(), clock.clone()),
-        comments: Comments::new(store.clone(), bus.clone(), clock.clone()),
-        videos: Videos::new(store.clone(), signer.clone(), signer.clone(), clock.clone()),
+        comments: Comments::new(store.clone(), bus.clone(), clock.clone(), writes.clone()),
+        videos: Videos::new(
+            store.clone(),
+            signer.clone(),
+            signer.clone(),
+            clock.clone(),
+            writes,
+        ),
         reports: Reports::new(store.clone(), signer),
         store,
         bus,
@@ -81,7 +96,7 @@ async fn posting_a_comment_stores_it_counts_it_and_publishes_comment_posted() {
 
     let c = w
         .comments
-        .post(slug("home"), comment(" Ada ", " Hello "))
+        .post(slug("home"), comment(" Ada ", " Hello "), CLIENT)
         .await
         .unwrap();
 
@@ -106,7 +121,7 @@ async fn a_comment_on_an_unknown_page_is_not_found_and_writes_nothing() {
     let w = world();
     let err = w
         .comments
-        .post(slug("nope"), comment("Ada", "Hi"))
+        .post(slug("nope"), comment("Ada", "Hi"), CLIENT)
         .await
         .unwrap_err();
     assert!(matches!(err, DomainError::NotFound(Resource::Page)));
@@ -120,7 +135,7 @@ async fn an_invalid_comment_writes_nothing_and_publishes_nothing() {
     w.views.record(slug("home")).await.unwrap();
     let err = w
         .comments
-        .post(slug("home"), comment("", "Hi"))
+        .post(slug("home"), comment("", "Hi"), CLIENT)
         .await
         .unwrap_err();
     assert!(matches!(err, DomainError::Invalid(v) if v.field == "author"));
@@ -135,7 +150,7 @@ async fn a_stored_comment_is_returned_even_if_the_bus_is_down() {
     w.bus.fail.store(true, Ordering::SeqCst);
     assert!(
         w.comments
-            .post(slug("home"), comment("Ada", "Hi"))
+            .post(slug("home"), comment("Ada", "Hi"), CLIENT)
             .await
             .is_ok()
     );
@@ -148,7 +163,7 @@ async fn comments_list_newest_first_in_pages_joined_by_cursors() {
     w.views.record(slug("home")).await.unwrap();
     for i in 0..5 {
         w.comments
-            .post(slug("home"), comment("Ada", &format!("c{i}")))
+            .post(slug("home"), comment("Ada", &format!("c{i}")), CLIENT)
             .await
             .unwrap();
         w.clock.advance(time::Duration::SECOND);
@@ -203,11 +218,14 @@ async fn registering_a_video_records_it_awaiting_upload_with_a_bound_url() {
     let w = world();
     let ticket = w
         .videos
-        .register(NewVideo {
-            title: "Cat".into(),
-            content_type: "video/mp4".into(),
-            size: 1234,
-        })
+        .register(
+            NewVideo {
+                title: "Cat".into(),
+                content_type: "video/mp4".into(),
+                size: 1234,
+            },
+            CLIENT,
+        )
         .await
         .unwrap();
     assert!(
@@ -227,11 +245,14 @@ async fn an_invalid_video_writes_nothing() {
     let w = world();
     let err = w
         .videos
-        .register(NewVideo {
-            title: "Cat".into(),
-            content_type: "video/x-msvideo".into(),
-            size: 10,
-        })
+        .register(
+            NewVideo {
+                title: "Cat".into(),
+                content_type: "video/x-msvideo".into(),
+                size: 10,
+            },
+            CLIENT,
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, DomainError::Invalid(v) if v.field == "contentType"));
@@ -239,15 +260,61 @@ async fn an_invalid_video_writes_nothing() {
 }
 
 #[tokio::test]
+async fn a_clients_comments_and_registrations_share_one_write_limit() {
+    // GIVEN a client allowed 2 writes a minute
+    let w = world_with_writes(2);
+    w.views.record(slug("home")).await.unwrap();
+    let video = || NewVideo {
+        title: "Cat".into(),
+        content_type: "video/mp4".into(),
+        size: 10,
+    };
+    // WHEN it posts a bad comment (refused for what it is, costing nothing),
+    // a comment and a video, then one more of each
+    let bad = w
+        .comments
+        .post(slug("home"), comment("", "Hi"), CLIENT)
+        .await;
+    assert!(matches!(bad, Err(DomainError::Invalid(_))), "{bad:?}");
+    w.comments
+        .post(slug("home"), comment("Ada", "Hi"), CLIENT)
+        .await
+        .unwrap();
+    w.videos.register(video(), CLIENT).await.unwrap();
+    let comment_over = w
+        .comments
+        .post(slug("home"), comment("Ada", "Again"), CLIENT)
+        .await;
+    let video_over = w.videos.register(video(), CLIENT).await;
+    // THEN both are refused until the minute ends, and neither was stored
+    for over in [comment_over.map(|_| ()), video_over.map(|_| ())] {
+        assert!(
+            matches!(over, Err(DomainError::Limited(d)) if d.as_secs() == 60),
+            "{over:?}"
+        );
+    }
+    assert_eq!(w.store.comment_count(&slug("home")), 1);
+    assert_eq!(w.store.video_count(), 1);
+    // AND another address is not limited by this one
+    w.comments
+        .post(slug("home"), comment("Bo", "Hi"), "198.51.100.1")
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
 async fn an_approved_video_has_a_playback_url_and_unknown_ids_are_not_found() {
     let w = world();
     let ticket = w
         .videos
-        .register(NewVideo {
-            title: "Cat".into(),
-            content_type: "video/mp4".into(),
-            size: 10,
-        })
+        .register(
+            NewVideo {
+                title: "Cat".into(),
+                content_type: "video/mp4".into(),
+                size: 10,
+            },
+            CLIENT,
+        )
         .await
         .unwrap();
     // What video-moderation does, through the ports it uses.

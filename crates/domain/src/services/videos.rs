@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use crate::clock::Clock;
 use crate::ports::{DownloadUrls, UploadUrls, VideoStore};
-use crate::services::Ids;
+use crate::services::{Ids, WriteLimit};
 use crate::video::{NewVideo, UploadTicket, Video, VideoId, VideoStatus, VideoView};
 use crate::{DomainError, Resource};
 
@@ -13,6 +13,7 @@ pub struct Videos {
     uploads: Arc<dyn UploadUrls>,
     downloads: Arc<dyn DownloadUrls>,
     clock: Arc<dyn Clock>,
+    writes: Arc<WriteLimit>,
     ids: Ids,
 }
 
@@ -22,26 +23,36 @@ impl Videos {
     /// How long a playback URL stays valid.
     pub const PLAYBACK_TTL: Duration = Duration::from_secs(60 * 60);
 
-    /// Videos recorded in `store`, uploaded and played through presigned URLs, timed by `clock`.
+    /// Videos recorded in `store`, uploaded and played through presigned
+    /// URLs, timed by `clock`, each registration counted against its
+    /// client's `writes`.
     pub fn new(
         store: Arc<dyn VideoStore>,
         uploads: Arc<dyn UploadUrls>,
         downloads: Arc<dyn DownloadUrls>,
         clock: Arc<dyn Clock>,
+        writes: Arc<WriteLimit>,
     ) -> Self {
         Self {
             store,
             uploads,
             downloads,
             clock,
+            writes,
             ids: Ids::default(),
         }
     }
 
-    /// Validates the declaration, records the video as awaiting its upload,
-    /// and returns a PUT URL bound to its key, type and size.
-    pub async fn register(&self, input: NewVideo) -> Result<UploadTicket, DomainError> {
+    /// Validates the declaration from `client` (its address), counts it
+    /// against the client's writes, records the video as awaiting its
+    /// upload, and returns a PUT URL bound to its key, type and size.
+    pub async fn register(
+        &self,
+        input: NewVideo,
+        client: &str,
+    ) -> Result<UploadTicket, DomainError> {
         let valid = input.validate()?;
+        self.writes.admit(client, &[]).await?;
         let now = self.clock.now();
         let id = VideoId(self.ids.next(now));
         // Sign first: if signing fails, no orphan record is left behind.

@@ -1,0 +1,145 @@
+use std::sync::Arc;
+
+use crate::DomainError;
+use crate::clock::Clock;
+use crate::idempotency::{Answer, Begun, Fingerprint, Lifetimes};
+use crate::ports::IdempotencyStore;
+
+/// The records of idempotent writes: a write named by a key runs once, and
+/// its answer is given again to every retry with the same key and payload
+/// until the record expires (see [`crate::idempotency`]).
+pub struct Idempotency {
+    store: Arc<dyn IdempotencyStore>,
+    clock: Arc<dyn Clock>,
+    lifetimes: Lifetimes,
+}
+
+impl Idempotency {
+    /// Records kept in `store`, timed by `clock`, for `lifetimes`.
+    pub fn new(
+        store: Arc<dyn IdempotencyStore>,
+        clock: Arc<dyn Clock>,
+        lifetimes: Lifetimes,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            lifetimes,
+        }
+    }
+
+    /// A write named `record` (its route and key) with `fingerprint`
+    /// arrives: whether it runs (the caller then holds the key until it
+    /// calls [`finish`](Self::finish) or [`release`](Self::release), or the
+    /// lock lapses), or what to answer instead.
+    pub async fn begin(
+        &self,
+        record: &str,
+        fingerprint: &Fingerprint,
+    ) -> Result<Begun, DomainError> {
+        let now = self.clock.now();
+        Ok(self
+            .store
+            .begin(record, fingerprint, now, self.lifetimes.lock_until(now))
+            .await?)
+    }
+
+    /// The write ran and `answer` is its answer, to give again.
+    pub async fn finish(
+        &self,
+        record: &str,
+        fingerprint: &Fingerprint,
+        answer: &Answer,
+    ) -> Result<(), DomainError> {
+        let now = self.clock.now();
+        Ok(self
+            .store
+            .finish(
+                record,
+                fingerprint,
+                answer,
+                self.lifetimes.record_until(now),
+            )
+            .await?)
+    }
+
+    /// The write did not happen (it failed on our side, or was refused for
+    /// now): the key is free again, so that a retry runs it.
+    pub async fn release(&self, record: &str) -> Result<(), DomainError> {
+        Ok(self.store.release(record).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::fakes::{FixedClock, InMemoryStore};
+
+    fn records() -> (Idempotency, Arc<FixedClock>) {
+        let clock = Arc::new(FixedClock::at(datetime!(2026-12-04 10:00 UTC)));
+        let records = Idempotency::new(
+            Arc::new(InMemoryStore::default()),
+            clock.clone(),
+            Lifetimes::DEFAULT,
+        );
+        (records, clock)
+    }
+
+    fn fp(s: &str) -> Fingerprint {
+        Fingerprint(s.to_owned())
+    }
+
+    #[tokio::test]
+    async fn a_write_runs_once_and_its_answer_is_given_again() {
+        let (records, _) = records();
+        let answer = Answer {
+            status: 201,
+            body: r#"{"id":"c1"}"#.into(),
+        };
+        assert_eq!(records.begin("k", &fp("a")).await.unwrap(), Begun::Run);
+        // A copy racing the first finds it held.
+        assert_eq!(
+            records.begin("k", &fp("a")).await.unwrap(),
+            Begun::InProgress
+        );
+        records.finish("k", &fp("a"), &answer).await.unwrap();
+        assert_eq!(
+            records.begin("k", &fp("a")).await.unwrap(),
+            Begun::Done(answer)
+        );
+        // The same key for another payload is not a retry.
+        assert_eq!(
+            records.begin("k", &fp("b")).await.unwrap(),
+            Begun::OtherPayload
+        );
+        // Another key is another write.
+        assert_eq!(records.begin("k2", &fp("a")).await.unwrap(), Begun::Run);
+    }
+
+    #[tokio::test]
+    async fn a_released_key_a_lapsed_lock_and_an_expired_answer_run_again() {
+        let (records, clock) = records();
+        assert_eq!(records.begin("k", &fp("a")).await.unwrap(), Begun::Run);
+        records.release("k").await.unwrap();
+        assert_eq!(records.begin("k", &fp("a")).await.unwrap(), Begun::Run);
+        // Its request crashed: the lock lapses, and a retry takes it over.
+        clock.advance(time::Duration::seconds(16));
+        assert_eq!(records.begin("k", &fp("a")).await.unwrap(), Begun::Run);
+        let answer = Answer {
+            status: 201,
+            body: "{}".into(),
+        };
+        records.finish("k", &fp("a"), &answer).await.unwrap();
+        // A done record is not released, and lasts a day.
+        records.release("k").await.unwrap();
+        clock.advance(time::Duration::hours(23));
+        assert_eq!(
+            records.begin("k", &fp("a")).await.unwrap(),
+            Begun::Done(answer)
+        );
+        clock.advance(time::Duration::hours(2));
+        assert_eq!(records.begin("k", &fp("a")).await.unwrap(), Begun::Run);
+    }
+}
