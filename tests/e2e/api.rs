@@ -24,9 +24,23 @@ pub fn url(path: &str) -> String {
 }
 
 pub async fn call(method: Method, path: &str, content_type: Option<&str>, body: Vec<u8>) -> Answer {
+    call_with(method, path, content_type, &[], body).await
+}
+
+/// A call with `headers` besides the content type.
+pub async fn call_with(
+    method: Method,
+    path: &str,
+    content_type: Option<&str>,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> Answer {
     let mut req = reqwest::Client::new().request(method, url(path)).body(body);
     if let Some(ct) = content_type {
         req = req.header("content-type", ct);
+    }
+    for (name, value) in headers {
+        req = req.header(*name, *value);
     }
     let res = req.send().await.expect("the local API answers");
     let status = res.status().as_u16();

@@ -26,7 +26,7 @@ fn session_of(a: &Answer) -> String {
 }
 
 /// The session's stored version: how many turns it has had.
-async fn stored_version(session: &str) -> u64 {
+pub(crate) async fn stored_version(session: &str) -> u64 {
     let table = stack().output("AppTableName").unwrap().to_owned();
     let item = aws_sdk_dynamodb::Client::new(&sdk().await)
         .get_item()

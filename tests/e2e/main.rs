@@ -7,6 +7,7 @@ mod api;
 mod bad_inputs;
 mod browser;
 mod chat;
+mod idempotency;
 mod journeys;
 mod limits;
 mod ministack_gaps;

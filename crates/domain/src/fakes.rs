@@ -846,7 +846,7 @@ impl RateLimiter for InMemoryStore {
 
 #[async_trait]
 impl IdempotencyStore for InMemoryStore {
-    async fn begin(
+    async fn take(
         &self,
         record: &str,
         fingerprint: &Fingerprint,
@@ -875,7 +875,7 @@ impl IdempotencyStore for InMemoryStore {
         Ok(Begun::Run)
     }
 
-    async fn finish(
+    async fn keep(
         &self,
         record: &str,
         fingerprint: &Fingerprint,

@@ -356,7 +356,7 @@ pub trait IdempotencyStore: Send + Sync {
     /// ([`Begun::OtherPayload`]), or a request of this one whose lock has
     /// not lapsed at `now` ([`Begun::InProgress`]). An expired record or a
     /// lapsed lock is taken over. At most one caller holds a record.
-    async fn begin(
+    async fn take(
         &self,
         record: &str,
         fingerprint: &Fingerprint,
@@ -365,7 +365,7 @@ pub trait IdempotencyStore: Send + Sync {
     ) -> PortResult<Begun>;
     /// Keeps `answer` as the record's until `expires`, if the record is
     /// still held for `fingerprint` (a lapsed lock taken over is not).
-    async fn finish(
+    async fn keep(
         &self,
         record: &str,
         fingerprint: &Fingerprint,

@@ -19,9 +19,10 @@ use rightnow_domain::chat::dialogue::Assistant;
 use rightnow_domain::chat::index::Matcher;
 use rightnow_domain::chat::knowledge::KnowledgeBase;
 use rightnow_domain::fakes::{FixedClock, InMemoryStore};
+use rightnow_domain::idempotency::Lifetimes;
 use rightnow_domain::page::Slug;
 use rightnow_domain::ports::ViewCounter;
-use rightnow_domain::services::{Chat, ChatLimits, ChatPorts, WriteLimit};
+use rightnow_domain::services::{Chat, ChatLimits, ChatPorts, Idempotency, WriteLimit};
 use time::macros::datetime;
 use tower::ServiceExt;
 
@@ -35,12 +36,13 @@ fn app(assistant: &Arc<Assistant>) -> (axum::Router, Arc<InMemoryStore>) {
         views: store.clone(),
         videos: store.clone(),
         reports: store.clone(),
-        clock,
+        clock: clock.clone(),
     };
     let limits = ChatLimits {
         per_session: u32::MAX,
     };
-    let app = chatbot::router(Chat::new(assistant.clone(), ports, limits));
+    let idempotency = Arc::new(Idempotency::new(store.clone(), clock, Lifetimes::DEFAULT));
+    let app = chatbot::router(Chat::new(assistant.clone(), ports, limits), idempotency);
     (app, store)
 }
 

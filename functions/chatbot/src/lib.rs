@@ -22,7 +22,7 @@ use axum::routing::post;
 use rightnow_domain::chat::dialogue::Assistant;
 use rightnow_domain::chat::index::{IndexError, Matcher, fingerprint};
 use rightnow_domain::chat::knowledge::{KnowledgeBase, KnowledgeError};
-use rightnow_domain::services::Chat;
+use rightnow_domain::services::{Chat, Idempotency};
 use rightnow_http::{ApiError, ClientAddress, ErrorCode, JsonBody};
 
 use crate::bodies::{ChatReplyBody, NewMessageBody};
@@ -63,13 +63,15 @@ pub fn assistant() -> Result<Assistant, StartError> {
     Ok(Assistant::with_index(kb, index))
 }
 
-/// The chat route. template.yaml declares the same route; an e2e test
-/// checks that every declared route answers.
-pub fn router(chat: Chat) -> Router {
+/// The chat route, a message sent again with its `Idempotency-Key`
+/// answered from `idempotency`. template.yaml declares the same route; an
+/// e2e test checks that every declared route answers.
+pub fn router(chat: Chat, idempotency: Arc<Idempotency>) -> Router {
     let router = Router::new()
         .route("/api/chat", post(send))
         .fallback(not_found)
         .with_state(Arc::new(chat));
+    let router = rightnow_http::idempotency::on_writes(router, idempotency);
     rightnow_http::log::each_request(router, env!("CARGO_PKG_NAME"))
 }
 

@@ -9,7 +9,8 @@ use std::time::Duration;
 use rightnow_aws::config;
 use rightnow_aws::dynamodb::AppTable;
 use rightnow_domain::clock::SystemClock;
-use rightnow_domain::services::{Chat, ChatPorts, WriteLimit};
+use rightnow_domain::idempotency::Lifetimes;
+use rightnow_domain::services::{Chat, ChatPorts, Idempotency, WriteLimit};
 
 /// The most the warm-up may add to init.
 const WARM_UP_LIMIT: Duration = Duration::from_millis(500);
@@ -45,8 +46,10 @@ async fn main() -> Result<(), lambda_http::Error> {
         )),
         views: table.clone(),
         videos: table.clone(),
-        reports: table,
-        clock,
+        reports: table.clone(),
+        clock: clock.clone(),
     };
-    lambda_http::run(chatbot::router(Chat::new(assistant, ports, limits))).await
+    let idempotency = Arc::new(Idempotency::new(table, clock, Lifetimes::DEFAULT));
+    let chat = Chat::new(assistant, ports, limits);
+    lambda_http::run(chatbot::router(chat, idempotency)).await
 }

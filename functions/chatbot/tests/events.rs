@@ -7,7 +7,8 @@ use std::sync::Arc;
 use axum::body::to_bytes;
 use lambda_http::request::from_str;
 use rightnow_domain::fakes::{FixedClock, InMemoryStore};
-use rightnow_domain::services::{Chat, ChatPorts, WriteLimit};
+use rightnow_domain::idempotency::Lifetimes;
+use rightnow_domain::services::{Chat, ChatPorts, Idempotency, WriteLimit};
 use serde_json::Value;
 use time::macros::datetime;
 use tower::ServiceExt;
@@ -21,15 +22,15 @@ fn chat() -> axum::Router {
         writes: Arc::new(writes),
         views: store.clone(),
         videos: store.clone(),
-        reports: store,
-        clock,
+        reports: store.clone(),
+        clock: clock.clone(),
     };
     let assistant = Arc::new(chatbot::assistant().unwrap());
-    chatbot::router(Chat::new(
-        assistant,
-        ports,
-        chatbot::settings::DEFAULT_LIMITS,
-    ))
+    let idempotency = Arc::new(Idempotency::new(store, clock, Lifetimes::DEFAULT));
+    chatbot::router(
+        Chat::new(assistant, ports, chatbot::settings::DEFAULT_LIMITS),
+        idempotency,
+    )
 }
 
 #[tokio::test]

@@ -12,10 +12,11 @@ use lambda_http::request::RequestContext;
 use rightnow_domain::activity::DayRecord;
 use rightnow_domain::chat::SessionId;
 use rightnow_domain::fakes::{FixedClock, InMemoryStore};
+use rightnow_domain::idempotency::Lifetimes;
 use rightnow_domain::page::Slug;
 use rightnow_domain::ports::{DayActivityLog, VideoStore, ViewCounter};
 use rightnow_domain::report::{DayReport, Figures, ReportPointer, ReportStatus, RunId};
-use rightnow_domain::services::{Chat, ChatLimits, ChatPorts, WriteLimit};
+use rightnow_domain::services::{Chat, ChatLimits, ChatPorts, Idempotency, WriteLimit};
 use rightnow_domain::video::{ReasonNote, Video, VideoId, VideoStatus, VideoType};
 use rightnow_http::MAX_BODY_BYTES;
 use serde_json::{Value, json};
@@ -41,12 +42,13 @@ fn harness_with(limits: ChatLimits, writes_per_minute: u32) -> Harness {
         views: store.clone(),
         videos: store.clone(),
         reports: store.clone(),
-        clock,
+        clock: clock.clone(),
     };
     let assistant = Arc::new(chatbot::assistant().expect("the knowledge base reads"));
+    let idempotency = Arc::new(Idempotency::new(store.clone(), clock, Lifetimes::DEFAULT));
     Harness {
         store,
-        app: chatbot::router(Chat::new(assistant, ports, limits)),
+        app: chatbot::router(Chat::new(assistant, ports, limits), idempotency),
     }
 }
 

@@ -19,11 +19,14 @@ use std::sync::Arc;
 use axum::Router;
 use axum::routing::{get, post};
 use rightnow_domain::clock::Clock;
+use rightnow_domain::idempotency::Lifetimes;
 use rightnow_domain::ports::{
-    CommentStore, DownloadUrls, EventPublisher, RateLimiter, ReportIndex, UploadUrls, VideoStore,
-    ViewCounter,
+    CommentStore, DownloadUrls, EventPublisher, IdempotencyStore, RateLimiter, ReportIndex,
+    UploadUrls, VideoStore, ViewCounter,
 };
-use rightnow_domain::services::{Comments, PageViewsService, Reports, Videos, WriteLimit};
+use rightnow_domain::services::{
+    Comments, Idempotency, PageViewsService, Reports, Videos, WriteLimit,
+};
 
 pub use rightnow_http::{ApiError, ErrorCode, MAX_BODY_BYTES};
 
@@ -37,13 +40,16 @@ pub struct Services {
     pub videos: Videos,
     /// Reports.
     pub reports: Reports,
+    /// The records of writes sent with an `Idempotency-Key`.
+    pub idempotency: Arc<Idempotency>,
 }
 
 impl Services {
-    /// Wires the services to their ports: `store` is the app table (and
-    /// counts each client's writes, at most `writes_per_minute` a minute
-    /// over comments and video registrations), `media` signs uploads and
-    /// playback, `reports` signs report downloads.
+    /// Wires the services to their ports: `store` is the app table (it
+    /// also counts each client's writes, at most `writes_per_minute` a
+    /// minute over comments and video registrations, and keeps the records
+    /// of idempotent writes), `media` signs uploads and playback, `reports`
+    /// signs report downloads.
     pub fn new<S, M, R>(
         store: Arc<S>,
         media: Arc<M>,
@@ -53,7 +59,13 @@ impl Services {
         writes_per_minute: u32,
     ) -> Self
     where
-        S: ViewCounter + CommentStore + VideoStore + ReportIndex + RateLimiter + 'static,
+        S: ViewCounter
+            + CommentStore
+            + VideoStore
+            + ReportIndex
+            + RateLimiter
+            + IdempotencyStore
+            + 'static,
         M: UploadUrls + DownloadUrls + 'static,
         R: DownloadUrls + 'static,
     {
@@ -66,8 +78,9 @@ impl Services {
         Self {
             views: PageViewsService::new(store.clone(), clock.clone()),
             comments: Comments::new(store.clone(), bus, clock.clone(), writes.clone()),
-            videos: Videos::new(store.clone(), media.clone(), media, clock, writes),
-            reports: Reports::new(store, reports),
+            videos: Videos::new(store.clone(), media.clone(), media, clock.clone(), writes),
+            reports: Reports::new(store.clone(), reports),
+            idempotency: Arc::new(Idempotency::new(store, clock, Lifetimes::DEFAULT)),
         }
     }
 }
@@ -89,7 +102,10 @@ pub fn router(services: Services) -> Router {
         .route("/api/videos/{id}", get(routes::video_status))
         .route("/api/reports/latest", get(routes::latest_report))
         .route("/api/reports/{date}", get(routes::day_report))
-        .fallback(routes::not_found)
-        .with_state(Arc::new(services));
+        .fallback(routes::not_found);
+    let idempotency = services.idempotency.clone();
+    let router = router.with_state(Arc::new(services));
+    // A POST sent again with its Idempotency-Key gets the first answer.
+    let router = rightnow_http::idempotency::on_writes(router, idempotency);
     rightnow_http::log::each_request(router, env!("CARGO_PKG_NAME"))
 }

@@ -508,3 +508,45 @@ async fn comments_and_video_registrations_share_one_write_limit_per_address() {
         .await;
     assert_eq!(status, StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn a_comment_sent_again_with_its_idempotency_key_is_stored_once() {
+    let h = harness();
+    h.post_json("/api/pages/home/views", json!({})).await;
+    let post = |body: Value| {
+        let req = Request::builder()
+            .method("POST")
+            .uri("/api/pages/home/comments")
+            .header("content-type", "application/json")
+            .header("idempotency-key", "5f0c4b1e-retry")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let app = h.app.clone();
+        async move {
+            let res = app.oneshot(req).await.unwrap();
+            let replayed = res.headers().contains_key("idempotent-replayed");
+            let status = res.status();
+            let bytes = to_bytes(res.into_body(), usize::MAX).await.unwrap();
+            (
+                status,
+                replayed,
+                serde_json::from_slice::<Value>(&bytes).unwrap(),
+            )
+        }
+    };
+    // GIVEN a comment posted with a key
+    let (status, replayed, first) = post(json!({"author": "Ada", "body": "Hi"})).await;
+    assert_eq!((status, replayed), (StatusCode::CREATED, false));
+    // WHEN the client sends it again (its first answer lost to a timeout)
+    let (status, replayed, again) = post(json!({"author": "Ada", "body": "Hi"})).await;
+    // THEN it gets the first answer, the same comment, and one is stored
+    assert_eq!((status, replayed), (StatusCode::CREATED, true));
+    assert_eq!(again, first);
+    assert_eq!(h.store.comment_count(&Slug::parse("home").unwrap()), 1);
+    assert_eq!(h.bus.published().len(), 1);
+    // AND the key with another comment is refused, storing nothing
+    let (status, _, other) = post(json!({"author": "Ada", "body": "Other"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(other["error"]["code"], "idempotency_key_reused");
+    assert_eq!(h.store.comment_count(&Slug::parse("home").unwrap()), 1);
+}

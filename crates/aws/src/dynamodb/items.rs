@@ -12,6 +12,7 @@ use rightnow_domain::activity::{
 use rightnow_domain::chat::{Context, Session, SessionId, Turn};
 use rightnow_domain::comment::{Comment, CommentId};
 use rightnow_domain::container::Container;
+use rightnow_domain::idempotency::{Answer, Begun, Fingerprint};
 use rightnow_domain::page::Slug;
 use rightnow_domain::ports::PortError;
 use rightnow_domain::report::{
@@ -846,5 +847,75 @@ impl LimitItem {
             format!("LIMIT#{limit}"),
             window_start.unix_timestamp().to_string(),
         )
+    }
+}
+
+/// `IDEMPOTENCY#<method> <path>#<key>` / `RECORD`: one idempotent write.
+/// `held` while its request runs (until `lockedUntil`), then `done` with
+/// the answer (`status`, `body`) kept until `expiresAt`; the fingerprint
+/// tells a retry from another payload under the same key.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdempotencyItem {
+    pk: String,
+    sk: String,
+    state: String,
+    fingerprint: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    locked_until: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    body: Option<String>,
+    expires_at: i64,
+}
+
+impl IdempotencyItem {
+    pub const STATE: &'static str = "state";
+    pub const FINGERPRINT: &'static str = "fingerprint";
+    pub const LOCKED_UNTIL: &'static str = "lockedUntil";
+    pub const STATUS: &'static str = "status";
+    pub const BODY: &'static str = "body";
+    pub const HELD: &'static str = "held";
+    pub const DONE: &'static str = "done";
+    const SK: &'static str = "RECORD";
+
+    pub fn key(record: &str) -> Item {
+        key(format!("IDEMPOTENCY#{record}"), Self::SK)
+    }
+
+    /// A record taken for `fingerprint`, held until `lock_until`, removed
+    /// by TTL at `expires` if nothing finishes or releases it.
+    pub fn held(
+        record: &str,
+        fingerprint: &Fingerprint,
+        lock_until: OffsetDateTime,
+        expires: OffsetDateTime,
+    ) -> Self {
+        Self {
+            pk: format!("IDEMPOTENCY#{record}"),
+            sk: Self::SK.to_owned(),
+            state: Self::HELD.to_owned(),
+            fingerprint: fingerprint.0.clone(),
+            locked_until: Some(lock_until.unix_timestamp()),
+            status: None,
+            body: None,
+            expires_at: expires.unix_timestamp(),
+        }
+    }
+
+    /// What a request with `fingerprint` is told, this record standing in
+    /// its way.
+    pub fn outcome_for(&self, fingerprint: &Fingerprint) -> Begun {
+        if self.fingerprint != fingerprint.0 {
+            return Begun::OtherPayload;
+        }
+        match (self.state.as_str(), self.status, &self.body) {
+            (Self::DONE, Some(status), Some(body)) => Begun::Done(Answer {
+                status,
+                body: body.clone(),
+            }),
+            _ => Begun::InProgress,
+        }
     }
 }

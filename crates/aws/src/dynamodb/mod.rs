@@ -13,6 +13,7 @@
 //! | video               | `VIDEO#<id>`     | `VIDEO`           | `VIDEOS#<status>` / time |
 //! | chat session        | `SESSION#<id>`   | `SESSION`         |                          |
 //! | rate limit use      | `LIMIT#<key>`    | `<window start>`  |                          |
+//! | idempotent write    | `IDEMPOTENCY#<route>#<key>` | `RECORD` |                      |
 //! | known-bad file      | `BLOCKED#<sha256>` | `HASH`          |                          |
 //! | a day's report      | `REPORT#<date>`  | `REPORT`          |                          |
 //! | latest report       | `REPORT`         | `LATEST`          |                          |
@@ -57,6 +58,11 @@
 //! - rate limits ([`limits`]): one transaction of a conditional `ADD uses 1`
 //!   per limit (`uses < max`) on the window's item: all counted or none. 2
 //!   WCU each.
+//! - idempotent writes ([`idempotency`]): a Put on condition that the
+//!   record is absent, expired or its lock lapsed (on failure, a
+//!   consistent GetItem says why); an UpdateItem to keep the answer and a
+//!   DeleteItem to let it go, each on condition that it is still held. 1
+//!   WCU each (an answer is under 1 KB; a comment's up to 16 KB: 16 WCU).
 //! - known-bad files ([`videos`]): GetItem `BLOCKED#<sha256>/HASH`.
 //! - reports ([`reports`]): GetItem `REPORT/LATEST`; a Put on condition
 //!   that it points at no later day to move it. A day's report: GetItem;
@@ -68,6 +74,7 @@
 mod activity;
 mod chat;
 mod comments;
+mod idempotency;
 pub(crate) mod items;
 mod limits;
 mod pages;

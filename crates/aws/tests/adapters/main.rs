@@ -7,6 +7,7 @@
 mod chat;
 mod dynamodb;
 mod eventbridge;
+mod idempotency;
 mod put_events_stub;
 mod s3;
 

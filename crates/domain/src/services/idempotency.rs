@@ -40,7 +40,7 @@ impl Idempotency {
         let now = self.clock.now();
         Ok(self
             .store
-            .begin(record, fingerprint, now, self.lifetimes.lock_until(now))
+            .take(record, fingerprint, now, self.lifetimes.lock_until(now))
             .await?)
     }
 
@@ -54,7 +54,7 @@ impl Idempotency {
         let now = self.clock.now();
         Ok(self
             .store
-            .finish(
+            .keep(
                 record,
                 fingerprint,
                 answer,
