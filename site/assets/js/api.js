@@ -47,8 +47,8 @@ async function errorFrom(res) {
 }
 
 // request('POST', '/api/chat', {message}) → the parsed JSON body.
-export async function request(method, path, body) {
-  const init = { method, headers: { Accept: 'application/json' } };
+export async function request(method, path, body, headers = {}) {
+  const init = { method, headers: { Accept: 'application/json', ...headers } };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -64,6 +64,32 @@ export async function request(method, path, body) {
     return await res.json();
   } catch {
     throw new ApiError(res.status, 'bad_response', 'The server sent an answer we could not read.');
+  }
+}
+
+// A write the visitor means once (a comment, a chat message, a video's
+// registration): sent with an Idempotency-Key, and sent again with the
+// same key when no answer came back or the server said "not now", so a
+// retry never writes twice. At most three tries, waiting as told.
+const RETRIED = new Set([0, 502, 503, 504]);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function newKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export async function write(path, body) {
+  const headers = { 'Idempotency-Key': newKey() };
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await request('POST', path, body, headers);
+    } catch (e) {
+      const again = RETRIED.has(e.status) || e.code === 'request_in_progress';
+      if (!again || attempt === 3) throw e;
+      await sleep(1000 * Math.min(e.retryAfter || attempt, 5));
+    }
   }
 }
 

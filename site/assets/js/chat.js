@@ -3,7 +3,7 @@
 // Korean works as typed: Enter sends, except while an IME is composing
 // (Enter then commits the syllable), and Shift+Enter makes a new line.
 
-import { request } from './api.js';
+import { write } from './api.js';
 import { el, field, statusLine, hasHangul, showFieldError, clearFieldErrors } from './dom.js';
 import * as memory from './transcript.js';
 
@@ -61,7 +61,7 @@ export function initChat(section) {
   async function ask(text, retried = false) {
     const sessionId = memory.sessionId();
     const body = sessionId ? { sessionId, message: text } : { message: text };
-    return request('POST', '/api/chat', body).catch((e) => {
+    return write('/api/chat', body).catch((e) => {
       // A sessionId the server calls malformed (an old tab, a hand edit):
       // forget it and start a new conversation rather than fail.
       if (!retried && sessionId && e.code === 'validation_failed' && e.field === 'sessionId') {

@@ -3,7 +3,7 @@
 // The form trims what it sends but leaves the rules to the API, whose
 // validation message is shown beside the field it names.
 
-import { request, seg } from './api.js';
+import { request, seg, write } from './api.js';
 import { el, field, statusLine, showFieldError, clearFieldErrors, formatTime } from './dom.js';
 
 const PAGE_SIZE = 10;
@@ -94,7 +94,7 @@ export function initComments(section, slug, viewRecorded) {
     formStatus.textContent = 'Posting…';
     try {
       await viewRecorded; // a page unknown to the API (no view yet) takes no comments
-      const c = await request('POST', `/api/pages/${seg(slug)}/comments`, {
+      const c = await write(`/api/pages/${seg(slug)}/comments`, {
         author: author.value.trim(),
         body: body.value.trim(),
       });

@@ -3,7 +3,7 @@
 // with XMLHttpRequest, whose upload events drive the <progress>; then poll
 // the video until moderation has judged it.
 
-import { request, seg } from './api.js';
+import { request, seg, write } from './api.js';
 import { el, field, showFieldError, clearFieldErrors } from './dom.js';
 
 const POLL_FIRST_MS = 500;
@@ -147,7 +147,7 @@ export function initUpload(section) {
       setStatus('registering');
       let ticket;
       try {
-        ticket = await request('POST', '/api/videos', {
+        ticket = await write('/api/videos', {
           title: title.value.trim(),
           contentType: chosen.type,
           size: chosen.size,
