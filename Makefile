@@ -9,10 +9,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 MINISTACK_VERSION := 1.5.33
 GUARD_VERSION := 3.2.1
+CARGO_FUZZ_VERSION := 0.13.2
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help apt-tools setup dev up local-tool dev-build test lint lint-template fmt build build-arm64 deploy invoke report bench fixtures clean
+.PHONY: help apt-tools setup dev up local-tool dev-build test lint lint-template fuzz fmt build build-arm64 deploy invoke report bench fixtures clean
 .DEFAULT_GOAL := help
 
 ## help: every target, with what it does
@@ -106,6 +107,37 @@ lint-template: setup $(VENV)/.cfn-guard-$(GUARD_VERSION)
 # Only the lint needs it, so make dev does not wait for its build.
 $(VENV)/.cfn-guard-$(GUARD_VERSION): | $(VENV)/.installed
 	cargo install --locked --quiet --root $(VENV) cfn-guard@$(GUARD_VERSION)
+	@touch $@
+
+## fuzz: every fuzz target (or TARGETS="a b") for FUZZ_SECONDS each (default 60) with cargo-fuzz on nightly; new inputs go to fuzz/corpus (make test replays it)
+# The targets are crates/fuzzing's; fuzz/ is cargo-fuzz's package of them,
+# its own workspace, built with nightly and sanitizers into target/fuzz
+# (only here: make test replays the corpora on stable). fuzz/seeds names
+# the samples each target starts from besides its corpus. Each run's
+# corpus is then minimised (cargo fuzz cmin: the fewest inputs that keep
+# its edges covered, counters aside), which is what is committed. An
+# allocation over 512 MiB fails, as it does in the 512 MB video-moderation
+# sandbox: mp4parse allocates fallibly and must turn that into a refusal;
+# an infallible one aborts, which the run reports. A crash stops the run and
+# leaves its input in target/fuzz/artifacts/<target>/.
+FUZZ_SECONDS ?= 60
+fuzz: setup $(VENV)/.cargo-fuzz-$(CARGO_FUZZ_VERSION)
+	@rustup toolchain list | grep -q '^nightly' || { echo "make fuzz needs the nightly toolchain (rustup toolchain install nightly)"; exit 1; }
+	@for t in $${TARGETS:-$$(cargo +nightly fuzz list --fuzz-dir fuzz)}; do \
+		mkdir -p fuzz/corpus/$$t target/fuzz/artifacts/$$t; \
+		seeds=$$(awk -v t=$$t '$$1 == t { print $$2 }' fuzz/seeds); \
+		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+		ASAN_OPTIONS=allocator_may_return_null=1:max_allocation_size_mb=512 \
+		cargo +nightly fuzz run --fuzz-dir fuzz --target-dir target/fuzz $$t fuzz/corpus/$$t $$seeds -- \
+			-max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 -malloc_limit_mb=65536 \
+			-artifact_prefix=target/fuzz/artifacts/$$t/ -print_final_stats=1 || exit 1; \
+		cargo +nightly fuzz cmin --fuzz-dir fuzz --target-dir target/fuzz $$t fuzz/corpus/$$t -- -use_counters=0 >/dev/null 2>&1; \
+		echo "fuzz: $$t corpus kept: $$(ls fuzz/corpus/$$t | wc -l) inputs"; \
+	done
+
+# cargo-fuzz, built once into .venv (make fuzz only).
+$(VENV)/.cargo-fuzz-$(CARGO_FUZZ_VERSION): | $(VENV)/.installed
+	cargo install --locked --quiet --root $(VENV) cargo-fuzz@$(CARGO_FUZZ_VERSION)
 	@touch $@
 
 ## fmt: format every crate

@@ -11,7 +11,7 @@
 //! - the steps themselves are the domain's
 //!   [`ReportJob`](rightnow_domain::services::ReportJob).
 
-mod checkpoint;
+pub mod checkpoint;
 mod figures_doc;
 mod render;
 pub mod request;

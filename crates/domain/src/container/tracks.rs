@@ -86,9 +86,11 @@ pub async fn read_tracks(
 
 /// The tracks of a whole `moov` box (header included).
 fn parse_moov(moov: &[u8]) -> Result<Vec<Track>, IndexError> {
+    // Our own walk first: it refuses what would make mp4parse reserve room
+    // for entries the box cannot hold.
+    let codes = sample_entry_codes(moov)?;
     let context = mp4parse::read_mp4(&mut std::io::Cursor::new(moov))
         .map_err(|e| IndexError::Unparsable(format!("{e:?}")))?;
-    let codes = sample_entry_codes(moov)?;
     let mut tracks = Vec::new();
     for (i, t) in context.tracks.iter().enumerate() {
         let video = matches!(t.track_type, mp4parse::TrackType::Video).then(|| {
@@ -126,16 +128,130 @@ fn parse_moov(moov: &[u8]) -> Result<Vec<Track>, IndexError> {
 
 /// The four-character code of each track's first sample entry (`avc1`,
 /// `hvc1`, `mp4a`, ...), in track order.
-fn sample_entry_codes(moov: &[u8]) -> Result<Vec<Option<FourCc>>, WalkError> {
-    let content = find(moov, &[b"moov"])?.unwrap_or_default();
+///
+/// Every table of a track that mp4parse reads into a list has its entry
+/// count checked against its box first ([`check_counts`]).
+fn sample_entry_codes(moov: &[u8]) -> Result<Vec<Option<FourCc>>, IndexError> {
+    // A box inside the index that lies about its size makes the index
+    // unreadable, as mp4parse would say.
+    let unreadable = |e: WalkError| IndexError::Unparsable(e.to_string());
+    let content = find(moov, &[b"moov"])
+        .map_err(unreadable)?
+        .unwrap_or_default();
     all(content, b"trak")
         .map(|trak| {
-            let Some(stsd) = find(trak?, &[b"mdia", b"minf", b"stbl", b"stsd"])? else {
-                return Ok(None);
-            };
-            // Version and flags, the entry count, then the first entry:
-            // its box type is the code.
-            Ok(stsd.get(12..16).and_then(|c| c.try_into().ok()))
+            let trak = trak.map_err(unreadable)?;
+            check_counts(trak).map_err(IndexError::Unparsable)?;
+            let stsd = find(trak, &[b"mdia", b"minf", b"stbl", b"stsd"]).map_err(unreadable)?;
+            // Version and flags, the entry count, then the entries: the
+            // first one's box type is the code.
+            Ok(stsd.and_then(|stsd| stsd.get(12..16).and_then(|c| c.try_into().ok())))
         })
         .collect()
+}
+
+/// The tables of a track whose entry count mp4parse reserves room for
+/// before it reads an entry: where each is, where its count is, and the
+/// least an entry takes (`stsz` lists sizes only when its fixed size is 0).
+const COUNTED_TABLES: &[(&[&FourCc], usize, usize)] = &[
+    (&[b"mdia", b"minf", b"stbl", b"stsd"], 4, 8),
+    (&[b"mdia", b"minf", b"stbl", b"stts"], 4, 8),
+    (&[b"mdia", b"minf", b"stbl", b"ctts"], 4, 8),
+    (&[b"mdia", b"minf", b"stbl", b"stsc"], 4, 12),
+    (&[b"mdia", b"minf", b"stbl", b"stsz"], 8, 4),
+    (&[b"mdia", b"minf", b"stbl", b"stco"], 4, 4),
+    (&[b"mdia", b"minf", b"stbl", b"co64"], 4, 8),
+    (&[b"mdia", b"minf", b"stbl", b"stss"], 4, 4),
+    (&[b"edts", b"elst"], 4, 12),
+];
+
+/// Refuses a table of `trak` that declares more entries than its box can
+/// hold. mp4parse reserves room for the declared count first, so a count
+/// of 2^32 - 1 in a box of a few bytes was an attempt to allocate up to a
+/// terabyte (the fuzz target `moderation_upload` found it in `stsd`, then
+/// in `stsc`): every reservation is now bounded by the index's own size,
+/// which `IndexLimits::max_moov_bytes` bounds.
+fn check_counts(trak: &[u8]) -> Result<(), String> {
+    for (path, count_at, entry) in COUNTED_TABLES {
+        let Ok(Some(table)) = find(trak, path) else {
+            continue; // absent, or a bad size mp4parse reports itself
+        };
+        if path.last() == Some(&b"stsz") && table.get(4..8) != Some(&[0; 4]) {
+            continue; // one size for every sample: no list
+        }
+        let Some(count) = table.get(*count_at..count_at + 4) else {
+            continue;
+        };
+        let count = u32::from_be_bytes([count[0], count[1], count[2], count[3]]);
+        let room = table.len().saturating_sub(count_at + 4) / entry;
+        if usize::try_from(count).map_or(true, |n| n > room) {
+            let kind = String::from_utf8_lossy(path.last().map_or(&[0; 4], |k| *k));
+            return Err(format!(
+                "its {kind} table declares {count} entries; its {} bytes hold at most {room}",
+                table.len()
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A box of `kind` around `content`.
+    fn boxed(kind: &[u8; 4], content: &[u8]) -> Vec<u8> {
+        let mut b = u32::try_from(8 + content.len())
+            .unwrap()
+            .to_be_bytes()
+            .to_vec();
+        b.extend_from_slice(kind);
+        b.extend_from_slice(content);
+        b
+    }
+
+    /// A moov of one track whose sample description declares `count`
+    /// entries and holds one `avc1` box, and whose `stsc` declares
+    /// `chunks` and holds one.
+    fn moov_declaring(count: u32, chunks: u32) -> Vec<u8> {
+        let mut stsd = vec![0, 0, 0, 0];
+        stsd.extend_from_slice(&count.to_be_bytes());
+        stsd.extend_from_slice(&boxed(b"avc1", &[0; 8]));
+        let mut stsc = vec![0, 0, 0, 0];
+        stsc.extend_from_slice(&chunks.to_be_bytes());
+        stsc.extend_from_slice(&[0; 12]);
+        let stbl = boxed(
+            b"stbl",
+            &[boxed(b"stsd", &stsd), boxed(b"stsc", &stsc)].concat(),
+        );
+        let trak = boxed(b"trak", &boxed(b"mdia", &boxed(b"minf", &stbl)));
+        boxed(b"moov", &trak)
+    }
+
+    #[test]
+    fn a_table_declaring_more_entries_than_it_holds_is_refused() {
+        // Regression: the fuzz target moderation_upload's finds
+        // (fuzz/corpus/moderation_upload/regression-*-count).
+        for (moov, table) in [
+            (moov_declaring(u32::MAX, 1), "stsd"),
+            (moov_declaring(1, u32::MAX), "stsc"),
+            (moov_declaring(1, 2), "stsc"),
+        ] {
+            match sample_entry_codes(&moov) {
+                Err(IndexError::Unparsable(why)) => {
+                    assert!(
+                        why.contains(&format!("its {table} table declares")),
+                        "{why}"
+                    )
+                }
+                other => panic!("{table}: expected Unparsable, got {other:?}"),
+            }
+            assert!(matches!(parse_moov(&moov), Err(IndexError::Unparsable(_))));
+        }
+        // What the boxes hold is read as before.
+        assert_eq!(
+            sample_entry_codes(&moov_declaring(1, 1)).unwrap(),
+            vec![Some(*b"avc1")]
+        );
+    }
 }
