@@ -47,11 +47,15 @@ pub enum ErrorCode {
     RateLimited,
     /// Our side failed; nothing about it is told.
     Internal,
+    /// A service behind the API (the table, the bus, a signer) did not
+    /// answer; `Retry-After` says when to try again. Nothing about it is
+    /// told.
+    Unavailable,
 }
 
 impl ErrorCode {
     /// Every code, in the README's order.
-    pub const ALL: [ErrorCode; 15] = [
+    pub const ALL: [ErrorCode; 16] = [
         ErrorCode::MalformedJson,
         ErrorCode::InvalidUtf8,
         ErrorCode::InvalidCursor,
@@ -67,6 +71,7 @@ impl ErrorCode {
         ErrorCode::IdempotencyKeyReused,
         ErrorCode::RateLimited,
         ErrorCode::Internal,
+        ErrorCode::Unavailable,
     ];
 
     /// The code as it appears in `error.code`.
@@ -87,6 +92,7 @@ impl ErrorCode {
             ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Internal => "internal",
+            ErrorCode::Unavailable => "unavailable",
         }
     }
 
@@ -109,6 +115,7 @@ impl ErrorCode {
             }
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -197,15 +204,21 @@ impl From<DomainError> for ApiError {
                 retry_after: Some(after),
                 ..ApiError::new(
                     ErrorCode::RateLimited,
-                    format!("too many messages; try again in {} s", after.as_secs()),
+                    format!("too many requests; try again in {} s", after.as_secs()),
                 )
             },
+            // A store or bus that failed is most often one that is busy
+            // or briefly away: say so, and when to ask again (the site
+            // does, with the same Idempotency-Key). The cause is logged.
             DomainError::Unavailable(cause) => {
                 tracing::error!(error = %cause, "backing service failed");
-                ApiError::new(
-                    ErrorCode::Internal,
-                    "something went wrong on our side; try again",
-                )
+                ApiError {
+                    retry_after: Some(Duration::from_secs(1)),
+                    ..ApiError::new(
+                        ErrorCode::Unavailable,
+                        "the service is unavailable just now; try again in a moment",
+                    )
+                }
             }
         }
     }

@@ -125,7 +125,7 @@ async fn keep(
     // The API's answers are small JSON bodies; one that is not cannot be
     // kept, and is answered once.
     let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {
-        return (StatusCode::INTERNAL_SERVER_ERROR, "").into_response();
+        return ApiError::new(ErrorCode::Internal, "the answer could not be kept").into_response();
     };
     let answer = Answer {
         status: status.as_u16(),

@@ -424,7 +424,7 @@ async fn a_report_date_that_is_not_a_day_is_a_422_naming_the_date() {
 }
 
 #[tokio::test]
-async fn a_failing_store_is_a_500_that_leaks_nothing() {
+async fn a_failing_store_is_a_503_to_retry_that_leaks_nothing() {
     let h = harness();
     h.store
         .fail
@@ -432,9 +432,22 @@ async fn a_failing_store_is_a_500_that_leaks_nothing() {
     let (status, json) = h.get("/api/pages/home/views").await;
     assert_eq!(
         (status, error_code(&json)),
-        (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+        (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
     );
     assert!(!json.to_string().contains("fake"), "{json}");
+    // A write says when to try again; the site does, with its key.
+    let (status, retry_after, json) = h
+        .post_from(
+            "203.0.113.7",
+            "/api/pages/home/comments",
+            json!({"author": "A", "body": "B"}),
+        )
+        .await;
+    assert_eq!(
+        (status, retry_after.as_deref()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("1"))
+    );
+    assert!(!json.to_string().contains("unreachable"), "{json}");
 }
 
 #[tokio::test]
