@@ -109,7 +109,7 @@ $(VENV)/.cfn-guard-$(GUARD_VERSION): | $(VENV)/.installed
 	cargo install --locked --quiet --root $(VENV) cfn-guard@$(GUARD_VERSION)
 	@touch $@
 
-## fuzz: every fuzz target (or TARGETS="a b") for FUZZ_SECONDS each (default 60) with cargo-fuzz on nightly; new inputs go to fuzz/corpus (make test replays it)
+## fuzz: every fuzz target (or FUZZ_TARGETS="a b") for FUZZ_SECONDS each (default 60) with cargo-fuzz on nightly; new inputs go to fuzz/corpus (make test replays it)
 # The targets are crates/fuzzing's; fuzz/ is cargo-fuzz's package of them,
 # its own workspace, built with nightly and sanitizers into target/fuzz
 # (only here: make test replays the corpora on stable). fuzz/seeds names
@@ -123,7 +123,7 @@ $(VENV)/.cfn-guard-$(GUARD_VERSION): | $(VENV)/.installed
 FUZZ_SECONDS ?= 60
 fuzz: setup $(VENV)/.cargo-fuzz-$(CARGO_FUZZ_VERSION)
 	@rustup toolchain list | grep -q '^nightly' || { echo "make fuzz needs the nightly toolchain (rustup toolchain install nightly)"; exit 1; }
-	@for t in $${TARGETS:-$$(cargo +nightly fuzz list --fuzz-dir fuzz)}; do \
+	@for t in $${FUZZ_TARGETS:-$$(cargo +nightly fuzz list --fuzz-dir fuzz)}; do \
 		mkdir -p fuzz/corpus/$$t target/fuzz/artifacts/$$t; \
 		seeds=$$(awk -v t=$$t '$$1 == t { print $$2 }' fuzz/seeds); \
 		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
