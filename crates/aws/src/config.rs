@@ -32,8 +32,8 @@ use futures::future::{BoxFuture, join_all};
 /// environment Lambda sets and nothing else: `AWS_REGION`, the execution
 /// role's credentials (`AWS_ACCESS_KEY_ID`, ...), and `AWS_ENDPOINT_URL`
 /// when set (the local stack). One HTTPS client, hyper + rustls on *ring*,
-/// built on first use ([`LazyHttps`]); standard retries, and the SDK's
-/// default timeouts.
+/// built on first use ([`LazyHttps`]); standard retries, the SDK's default
+/// connect timeout, and the call timeouts the template sets ([`timeouts`]).
 ///
 /// Why not `aws_config::load_from_env` or [`loader`]: `ConfigLoader::load`
 /// builds the default provider chains (profile files, web identity with an
@@ -57,13 +57,34 @@ pub async fn load() -> SdkConfig {
         .sleep_impl(SharedAsyncSleep::new(TokioSleep::new()))
         .time_source(SharedTimeSource::new(SystemTimeSource::new()))
         .retry_config(RetryConfig::standard())
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(CONNECT_TIMEOUT)
-                .build(),
-        );
+        .timeout_config(timeouts(|name| std::env::var(name).ok()));
     config.set_endpoint_url(env("AWS_ENDPOINT_URL"));
     config.build()
+}
+
+/// Milliseconds one attempt of a call to AWS may take, when set.
+pub const ATTEMPT_TIMEOUT_MS: &str = "SDK_ATTEMPT_TIMEOUT_MS";
+/// Milliseconds a whole call, its retries included, may take, when set.
+pub const OPERATION_TIMEOUT_MS: &str = "SDK_OPERATION_TIMEOUT_MS";
+
+/// The connect timeout, and the attempt and call timeouts `var` (the
+/// environment) names. The functions behind the API set both below their
+/// own timeout, so that a store which stops answering becomes a 503 the
+/// client may retry, not a function timed out; the others leave them
+/// unset, as a long copy or hash must not be cut short. A value that is
+/// not a whole number of milliseconds is no timeout.
+pub fn timeouts(var: impl Fn(&str) -> Option<String>) -> TimeoutConfig {
+    let ms = |name| {
+        var(name)
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|n| *n > 0)
+            .map(Duration::from_millis)
+    };
+    let mut builder = TimeoutConfig::builder().connect_timeout(CONNECT_TIMEOUT);
+    builder
+        .set_operation_attempt_timeout(ms(ATTEMPT_TIMEOUT_MS))
+        .set_operation_timeout(ms(OPERATION_TIMEOUT_MS));
+    builder.build()
 }
 
 /// aws-config's default connect timeout.
@@ -155,4 +176,36 @@ pub async fn warm_up(limit: Duration, calls: Vec<BoxFuture<'static, ()>>) {
         let _ = tokio::time::timeout(limit, call).await;
     }))
     .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn call_timeouts_are_the_environments_or_none() {
+        let set = timeouts(|name| match name {
+            ATTEMPT_TIMEOUT_MS => Some("3000".into()),
+            OPERATION_TIMEOUT_MS => Some(" 8000 ".into()),
+            _ => None,
+        });
+        assert_eq!(
+            set.operation_attempt_timeout(),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(set.operation_timeout(), Some(Duration::from_secs(8)));
+        assert_eq!(set.connect_timeout(), Some(CONNECT_TIMEOUT));
+        for unset in [
+            None,
+            Some(String::new()),
+            Some("soon".into()),
+            Some("0".into()),
+        ] {
+            let t = timeouts(|_| unset.clone());
+            assert_eq!(
+                (t.operation_attempt_timeout(), t.operation_timeout()),
+                (None, None)
+            );
+        }
+    }
 }

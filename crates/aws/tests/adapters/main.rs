@@ -10,6 +10,7 @@ mod eventbridge;
 mod idempotency;
 mod put_events_stub;
 mod s3;
+mod silent_store;
 
 use aws_config::SdkConfig;
 use rightnow_infra::ministack;
