@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -904,5 +904,24 @@ impl IdempotencyStore for InMemoryStore {
             t.idempotency.remove(record);
         }
         Ok(())
+    }
+}
+
+/// The chat's ports, all on `store`, timed by `clock`, each client allowed
+/// `writes_per_minute` writes a minute: the chat on fakes, as its tests,
+/// its benchmark and its fuzz target run it.
+pub fn chat_ports(
+    store: &Arc<InMemoryStore>,
+    clock: &Arc<FixedClock>,
+    writes_per_minute: u32,
+) -> crate::services::ChatPorts {
+    let writes = crate::services::WriteLimit::new(store.clone(), clock.clone(), writes_per_minute);
+    crate::services::ChatPorts {
+        sessions: store.clone(),
+        writes: Arc::new(writes),
+        views: store.clone(),
+        videos: store.clone(),
+        reports: store.clone(),
+        clock: clock.clone(),
     }
 }

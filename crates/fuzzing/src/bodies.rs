@@ -12,9 +12,11 @@ use axum::http::{Method, Request};
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
 use lambda_http::request::RequestContext;
 use rightnow_domain::chat::dialogue::Assistant;
-use rightnow_domain::fakes::{FakeSigner, FixedClock, InMemoryStore, RecordingPublisher};
+use rightnow_domain::fakes::{
+    FakeSigner, FixedClock, InMemoryStore, RecordingPublisher, chat_ports,
+};
 use rightnow_domain::idempotency::Lifetimes;
-use rightnow_domain::services::{Chat, ChatPorts, Idempotency, WriteLimit};
+use rightnow_domain::services::{Chat, Idempotency, WriteLimit};
 use rightnow_http::ErrorCode;
 use time::macros::datetime;
 use tower::ServiceExt;
@@ -61,15 +63,7 @@ pub fn chat_request(data: &[u8]) {
         ASSISTANT.get_or_init(|| Arc::new(chatbot::assistant().expect("the knowledge base reads")));
     let store = Arc::new(InMemoryStore::default());
     let clock = Arc::new(FixedClock::at(NOW));
-    let writes = WriteLimit::new(store.clone(), clock.clone(), WriteLimit::DEFAULT_PER_MINUTE);
-    let ports = ChatPorts {
-        sessions: store.clone(),
-        writes: Arc::new(writes),
-        views: store.clone(),
-        videos: store.clone(),
-        reports: store.clone(),
-        clock: clock.clone(),
-    };
+    let ports = chat_ports(&store, &clock, WriteLimit::DEFAULT_PER_MINUTE);
     let chat = Chat::new(assistant.clone(), ports, chatbot::settings::DEFAULT_LIMITS);
     let idempotency = Arc::new(Idempotency::new(store, clock, Lifetimes::DEFAULT));
     answer_well(

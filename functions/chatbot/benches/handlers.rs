@@ -18,11 +18,11 @@ use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use rightnow_domain::chat::dialogue::Assistant;
 use rightnow_domain::chat::index::Matcher;
 use rightnow_domain::chat::knowledge::KnowledgeBase;
-use rightnow_domain::fakes::{FixedClock, InMemoryStore};
+use rightnow_domain::fakes::{FixedClock, InMemoryStore, chat_ports};
 use rightnow_domain::idempotency::Lifetimes;
 use rightnow_domain::page::Slug;
 use rightnow_domain::ports::ViewCounter;
-use rightnow_domain::services::{Chat, ChatLimits, ChatPorts, Idempotency, WriteLimit};
+use rightnow_domain::services::{Chat, ChatLimits, Idempotency};
 use time::macros::datetime;
 use tower::ServiceExt;
 
@@ -30,14 +30,7 @@ use tower::ServiceExt;
 fn app(assistant: &Arc<Assistant>) -> (axum::Router, Arc<InMemoryStore>) {
     let store = Arc::new(InMemoryStore::default());
     let clock = Arc::new(FixedClock::at(datetime!(2026-12-02 10:00 UTC)));
-    let ports = ChatPorts {
-        sessions: store.clone(),
-        writes: Arc::new(WriteLimit::new(store.clone(), clock.clone(), u32::MAX)),
-        views: store.clone(),
-        videos: store.clone(),
-        reports: store.clone(),
-        clock: clock.clone(),
-    };
+    let ports = chat_ports(&store, &clock, u32::MAX);
     let limits = ChatLimits {
         per_session: u32::MAX,
     };

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use axum::body::to_bytes;
 use lambda_http::request::from_str;
-use rightnow_domain::fakes::{FixedClock, InMemoryStore};
+use rightnow_domain::fakes::{FixedClock, InMemoryStore, chat_ports};
 use rightnow_domain::idempotency::Lifetimes;
-use rightnow_domain::services::{Chat, ChatPorts, Idempotency, WriteLimit};
+use rightnow_domain::services::{Chat, Idempotency, WriteLimit};
 use serde_json::Value;
 use time::macros::datetime;
 use tower::ServiceExt;
@@ -16,15 +16,7 @@ use tower::ServiceExt;
 fn chat() -> axum::Router {
     let store = Arc::new(InMemoryStore::default());
     let clock = Arc::new(FixedClock::at(datetime!(2026-12-02 10:00 UTC)));
-    let writes = WriteLimit::new(store.clone(), clock.clone(), WriteLimit::DEFAULT_PER_MINUTE);
-    let ports = ChatPorts {
-        sessions: store.clone(),
-        writes: Arc::new(writes),
-        views: store.clone(),
-        videos: store.clone(),
-        reports: store.clone(),
-        clock: clock.clone(),
-    };
+    let ports = chat_ports(&store, &clock, WriteLimit::DEFAULT_PER_MINUTE);
     let assistant = Arc::new(chatbot::assistant().unwrap());
     let idempotency = Arc::new(Idempotency::new(store, clock, Lifetimes::DEFAULT));
     chatbot::router(

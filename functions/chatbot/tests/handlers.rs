@@ -11,12 +11,12 @@ use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
 use lambda_http::request::RequestContext;
 use rightnow_domain::activity::DayRecord;
 use rightnow_domain::chat::SessionId;
-use rightnow_domain::fakes::{FixedClock, InMemoryStore};
+use rightnow_domain::fakes::{FixedClock, InMemoryStore, chat_ports};
 use rightnow_domain::idempotency::Lifetimes;
 use rightnow_domain::page::Slug;
 use rightnow_domain::ports::{DayActivityLog, VideoStore, ViewCounter};
 use rightnow_domain::report::{DayReport, Figures, ReportPointer, ReportStatus, RunId};
-use rightnow_domain::services::{Chat, ChatLimits, ChatPorts, Idempotency, WriteLimit};
+use rightnow_domain::services::{Chat, ChatLimits, Idempotency, WriteLimit};
 use rightnow_domain::video::{ReasonNote, Video, VideoId, VideoStatus, VideoType};
 use rightnow_http::MAX_BODY_BYTES;
 use serde_json::{Value, json};
@@ -35,15 +35,7 @@ struct Harness {
 fn harness_with(limits: ChatLimits, writes_per_minute: u32) -> Harness {
     let store = Arc::new(InMemoryStore::default());
     let clock = Arc::new(FixedClock::at(datetime!(2026-12-02 10:00:05 UTC)));
-    let writes = WriteLimit::new(store.clone(), clock.clone(), writes_per_minute);
-    let ports = ChatPorts {
-        sessions: store.clone(),
-        writes: Arc::new(writes),
-        views: store.clone(),
-        videos: store.clone(),
-        reports: store.clone(),
-        clock: clock.clone(),
-    };
+    let ports = chat_ports(&store, &clock, writes_per_minute);
     let assistant = Arc::new(chatbot::assistant().expect("the knowledge base reads"));
     let idempotency = Arc::new(Idempotency::new(store.clone(), clock, Lifetimes::DEFAULT));
     Harness {

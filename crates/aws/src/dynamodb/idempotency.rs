@@ -11,15 +11,11 @@ use rightnow_domain::ports::{IdempotencyStore, PortResult};
 use time::OffsetDateTime;
 
 use super::items::{EXPIRES_AT, IdempotencyItem, from_item, to_item};
-use super::{AppTable, port_err, s};
+use super::{AppTable, n, port_err, s};
 
 /// How long a held record outlives its lock before TTL removes it, if its
 /// request never finished nor let it go (a crash).
 const HELD_RECORD_DAYS: i64 = 1;
-
-fn n(v: i64) -> aws_sdk_dynamodb::types::AttributeValue {
-    aws_sdk_dynamodb::types::AttributeValue::N(v.to_string())
-}
 
 #[async_trait]
 impl IdempotencyStore for AppTable {

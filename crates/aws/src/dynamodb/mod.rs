@@ -109,6 +109,10 @@ fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
 
+fn n(v: i64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
 fn key(pk: String, sk: impl Into<String>) -> Item {
     HashMap::from([("pk".to_owned(), s(pk)), ("sk".to_owned(), s(sk))])
 }

@@ -7,17 +7,12 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
-use aws_sdk_dynamodb::types::AttributeValue;
 use rightnow_domain::ports::{Begin, PortError, PortResult, ReportIndex, ReportRuns};
 use rightnow_domain::report::{DayReport, Failure, Figures, ReportPointer, RunId};
 use time::{Date, OffsetDateTime};
 
 use super::items::{FailureItem, FiguresItem, ReportItem, ReportPointerItem, from_item, to_item};
-use super::{AppTable, port_err, s};
-
-fn n(v: i64) -> AttributeValue {
-    AttributeValue::N(v.to_string())
-}
+use super::{AppTable, n, port_err, s};
 
 /// `Ok(true)` if the update was made, `Ok(false)` if its condition failed.
 fn conditional<T, R>(result: Result<T, SdkError<UpdateItemError, R>>) -> PortResult<bool>

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use std::collections::BTreeMap;
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem, Update};
 use rightnow_domain::activity::utc_hour;
 use rightnow_domain::ports::{Claim, HashBlocklist, PortError, PortResult, VideoStore};
 use rightnow_domain::video::{Verdict, Video, VideoId, VideoStatus};
@@ -14,11 +14,7 @@ use time::OffsetDateTime;
 use super::items::{
     BlockedHashItem, DayItem, FoundItem, ReasonItem, VideoItem, from_item, to_item,
 };
-use super::{AppTable, first_condition_failed, port_err, s};
-
-fn n(v: i64) -> AttributeValue {
-    AttributeValue::N(v.to_string())
-}
+use super::{AppTable, first_condition_failed, n, port_err, s};
 
 #[async_trait]
 impl VideoStore for AppTable {

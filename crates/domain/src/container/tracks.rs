@@ -197,18 +197,8 @@ fn check_counts(trak: &[u8]) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_object::wrap as boxed;
     use super::*;
-
-    /// A box of `kind` around `content`.
-    fn boxed(kind: &[u8; 4], content: &[u8]) -> Vec<u8> {
-        let mut b = u32::try_from(8 + content.len())
-            .unwrap()
-            .to_be_bytes()
-            .to_vec();
-        b.extend_from_slice(kind);
-        b.extend_from_slice(content);
-        b
-    }
 
     /// A moov of one track whose sample description declares `count`
     /// entries and holds one `avc1` box, and whose `stsc` declares
