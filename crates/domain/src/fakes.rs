@@ -18,14 +18,14 @@ use crate::chat::{Session, SessionId, Turn, TurnRecord};
 use crate::clock::Clock;
 use crate::comment::{Comment, CommentId, CommentPage, Cursor};
 use crate::events::DomainEvent;
-use crate::idempotency::{Answer, Begun, Fingerprint};
+use crate::idempotency::{Answer, Begun, Fingerprint, WriteId};
 use crate::limits::{Admission, Limit, Window};
 use crate::page::Slug;
 use crate::ports::{
     Begin, ChatSessions, Claim, CommentStore, CommentWrite, Concat, Concatenated, DayActivityLog,
     DownloadUrls, EventPublisher, HashBlocklist, IdempotencyStore, Moved, ObjectDigests,
     ObjectRanges, ObjectVersion, PortError, PortResult, RateLimiter, ReportIndex, ReportObjects,
-    ReportRuns, SessionWrite, StoredObjects, UploadUrls, VideoStore, ViewCounter,
+    ReportRuns, SessionWrite, StoredObjects, UploadUrls, VideoStore, VideoWrite, ViewCounter,
 };
 use crate::report::{DayReport, Failure, Figures, ReportPointer, ReportStatus, RunId};
 use crate::video::{Verdict, Video, VideoId, VideoStatus, VideoType};
@@ -65,10 +65,14 @@ struct Tables {
 #[derive(Debug, Clone)]
 struct FakeRecord {
     fingerprint: Fingerprint,
-    /// `None` while held.
+    /// What the write makes, kept across its retries.
+    id: WriteId,
+    /// `None` until done.
     answer: Option<Answer>,
-    /// Until when it is held (while held) or kept (once done).
-    until: OffsetDateTime,
+    /// Until when it is held; `None` once let go or done.
+    locked_until: Option<OffsetDateTime>,
+    /// When it expires.
+    expires: OffsetDateTime,
 }
 
 /// The app table, in memory. Set `fail` to make every call fail, as an
@@ -197,10 +201,11 @@ impl CommentStore for InMemoryStore {
         if !t.views.contains_key(&comment.page) {
             return Ok(CommentWrite::UnknownPage);
         }
-        t.comments
-            .entry(comment.page.clone())
-            .or_default()
-            .insert(comment.id, comment.clone());
+        let on_page = t.comments.entry(comment.page.clone()).or_default();
+        if on_page.contains_key(&comment.id) {
+            return Ok(CommentWrite::AlreadyStored);
+        }
+        on_page.insert(comment.id, comment.clone());
         let at = comment.created_at;
         let day = Self::page_day_mut(&mut t, at.date(), &comment.page);
         day.comments += 1;
@@ -237,18 +242,18 @@ impl CommentStore for InMemoryStore {
 
 #[async_trait]
 impl VideoStore for InMemoryStore {
-    async fn create(&self, video: &Video) -> PortResult<()> {
+    async fn create(&self, video: &Video) -> PortResult<VideoWrite> {
         self.check()?;
         let mut t = locked(&self.tables);
         let key = video.id.to_string();
         if t.videos.contains_key(&key) {
-            return Err(PortError::new("video id already exists"));
+            return Ok(VideoWrite::AlreadyStored);
         }
         t.videos.insert(key, video.clone());
         let day = Self::video_day_mut(&mut t, video.created_at.date());
         day.registered += 1;
         day.registered_by_hour.0[utc_hour(video.created_at)] += 1;
-        Ok(())
+        Ok(VideoWrite::Stored)
     }
 
     async fn get(&self, id: VideoId) -> PortResult<Option<Video>> {
@@ -852,27 +857,35 @@ impl IdempotencyStore for InMemoryStore {
         fingerprint: &Fingerprint,
         now: OffsetDateTime,
         lock_until: OffsetDateTime,
+        fresh: WriteId,
     ) -> PortResult<Begun> {
         self.check()?;
         let mut t = locked(&self.tables);
-        if let Some(r) = t.idempotency.get(record)
-            && r.until >= now
+        if let Some(r) = t.idempotency.get_mut(record)
+            && r.expires >= now
         {
-            return Ok(match (&r.answer, &r.fingerprint == fingerprint) {
-                (_, false) => Begun::OtherPayload,
-                (Some(answer), true) => Begun::Done(answer.clone()),
-                (None, true) => Begun::InProgress,
+            return Ok(if &r.fingerprint != fingerprint {
+                Begun::OtherPayload
+            } else if let Some(answer) = &r.answer {
+                Begun::Done(answer.clone())
+            } else if r.locked_until.is_some_and(|l| l >= now) {
+                Begun::InProgress
+            } else {
+                r.locked_until = Some(lock_until);
+                Begun::Run(r.id)
             });
         }
         t.idempotency.insert(
             record.to_owned(),
             FakeRecord {
                 fingerprint: fingerprint.clone(),
+                id: fresh,
                 answer: None,
-                until: lock_until,
+                locked_until: Some(lock_until),
+                expires: lock_until + time::Duration::days(1),
             },
         );
-        Ok(Begun::Run)
+        Ok(Begun::Run(fresh))
     }
 
     async fn keep(
@@ -885,11 +898,12 @@ impl IdempotencyStore for InMemoryStore {
         self.check()?;
         let mut t = locked(&self.tables);
         if let Some(r) = t.idempotency.get_mut(record)
-            && r.answer.is_none()
+            && r.locked_until.is_some()
             && &r.fingerprint == fingerprint
         {
             r.answer = Some(answer.clone());
-            r.until = expires;
+            r.locked_until = None;
+            r.expires = expires;
         }
         Ok(())
     }
@@ -897,11 +911,8 @@ impl IdempotencyStore for InMemoryStore {
     async fn release(&self, record: &str) -> PortResult<()> {
         self.check()?;
         let mut t = locked(&self.tables);
-        if t.idempotency
-            .get(record)
-            .is_some_and(|r| r.answer.is_none())
-        {
-            t.idempotency.remove(record);
+        if let Some(r) = t.idempotency.get_mut(record) {
+            r.locked_until = None;
         }
         Ok(())
     }

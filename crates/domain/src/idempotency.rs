@@ -7,9 +7,10 @@
 //! The record of a key is kept in the store ([`IdempotencyStore`]), shared
 //! by every sandbox: a function keeps nothing between invocations.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use time::OffsetDateTime;
+use ulid::Ulid;
 
 use crate::ValidationError;
 
@@ -62,12 +63,35 @@ pub struct Answer {
     pub body: String,
 }
 
+/// What a keyed write names the thing it makes (a comment, a video): an
+/// id, and the time it was made. Chosen when the key is first taken and
+/// kept by its record, so that every retry of the write makes the same
+/// thing. A write that landed although its answer was lost (the store
+/// answered after the client gave up) is then found by the retry, which
+/// writes the same item under a condition that it is new, rather than
+/// made a second time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct WriteId(pub Ulid);
+
+impl WriteId {
+    /// A new one, for a write first seen at `at`.
+    pub fn new(at: OffsetDateTime) -> Self {
+        Self(Ulid::from_datetime(SystemTime::from(at)))
+    }
+
+    /// When the write was first seen: the made thing's creation time.
+    pub fn at(&self) -> OffsetDateTime {
+        OffsetDateTime::from(self.0.datetime())
+    }
+}
+
 /// What the store knows of a key when a write arrives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Begun {
-    /// The key was free (or its record expired, or its lock lapsed): this
-    /// request holds it now and runs the write.
-    Run,
+    /// The key was free (or its record expired, or its lock lapsed, or its
+    /// last request let it go): this request holds it now and runs the
+    /// write, making what the [`WriteId`] names.
+    Run(WriteId),
     /// The write ran with this payload: its answer.
     Done(Answer),
     /// Another request with this key runs now.
@@ -108,6 +132,14 @@ impl Lifetimes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_write_id_keeps_the_time_it_was_first_seen_to_the_millisecond() {
+        let at = time::macros::datetime!(2026-12-04 10:00:01.234 UTC);
+        let id = WriteId::new(at);
+        assert_eq!(id.at(), at);
+        assert_ne!(WriteId::new(at), id, "two writes at once are two ids");
+    }
 
     #[test]
     fn a_key_is_short_and_plain() {

@@ -11,7 +11,7 @@ use crate::activity::{ActivityCursor, ActivityError, ActivityPage};
 use crate::chat::{Session, SessionId, TurnRecord};
 use crate::comment::{Comment, CommentId, CommentPage};
 use crate::events::DomainEvent;
-use crate::idempotency::{Answer, Begun, Fingerprint};
+use crate::idempotency::{Answer, Begun, Fingerprint, WriteId};
 use crate::limits::{Admission, Limit, Window};
 use crate::page::Slug;
 use crate::report::{DayReport, Failure, Figures, ReportPointer, RunId};
@@ -51,6 +51,9 @@ pub trait ViewCounter: Send + Sync {
 pub enum CommentWrite {
     /// The comment, its page's count and its day's count were written.
     Stored,
+    /// A comment of this id was stored before (the same keyed write, sent
+    /// again); nothing was written.
+    AlreadyStored,
     /// The page is not known; nothing was written.
     UnknownPage,
 }
@@ -72,13 +75,23 @@ pub trait CommentStore: Send + Sync {
     ) -> PortResult<Option<CommentPage>>;
 }
 
+/// The outcome of recording a new video.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VideoWrite {
+    /// The record and its day's count were written.
+    Stored,
+    /// A video of this id was recorded before (the same keyed write, sent
+    /// again); nothing was written.
+    AlreadyStored,
+}
+
 /// Video records.
 #[async_trait]
 pub trait VideoStore: Send + Sync {
     /// Stores a new record, counting it as registered in the activity of
     /// its `created_at` day and hour (UTC), all or nothing; never
-    /// overwrites an existing id.
-    async fn create(&self, video: &Video) -> PortResult<()>;
+    /// overwrites an existing id ([`VideoWrite::AlreadyStored`]).
+    async fn create(&self, video: &Video) -> PortResult<VideoWrite>;
     /// The record of `id`, if there is one.
     async fn get(&self, id: VideoId) -> PortResult<Option<Video>>;
     /// Takes video `id` into `processing` for the upload `etag`, leased
@@ -354,14 +367,18 @@ pub trait IdempotencyStore: Send + Sync {
     /// `lock_until`, unless a record stands in the way: the answer of a
     /// write of this payload ([`Begun::Done`]), a record of another payload
     /// ([`Begun::OtherPayload`]), or a request of this one whose lock has
-    /// not lapsed at `now` ([`Begun::InProgress`]). An expired record or a
-    /// lapsed lock is taken over. At most one caller holds a record.
+    /// not lapsed at `now` ([`Begun::InProgress`]). A new key, or one whose
+    /// record expired, is taken with `fresh`; a record of this payload that
+    /// was let go, or whose lock lapsed, is taken again with the
+    /// [`WriteId`] it holds, so that the retry makes the same thing. At
+    /// most one caller holds a record.
     async fn take(
         &self,
         record: &str,
         fingerprint: &Fingerprint,
         now: OffsetDateTime,
         lock_until: OffsetDateTime,
+        fresh: WriteId,
     ) -> PortResult<Begun>;
     /// Keeps `answer` as the record's until `expires`, if the record is
     /// still held for `fingerprint` (a lapsed lock taken over is not).
@@ -372,6 +389,7 @@ pub trait IdempotencyStore: Send + Sync {
         answer: &Answer,
         expires: OffsetDateTime,
     ) -> PortResult<()>;
-    /// Lets the record go if it is still held, so that a retry runs.
+    /// Lets the record go if it is still held, so that a retry runs; the
+    /// record keeps its payload and [`WriteId`] until it expires.
     async fn release(&self, record: &str) -> PortResult<()>;
 }

@@ -7,16 +7,22 @@
 //! so a key reused on another route is another record. Its fingerprint is
 //! a SHA-256 of the content type and body: the same key with another
 //! payload is refused, not replayed.
+//!
+//! A write that runs gets the record's [`WriteId`] (the [`KeyedWrite`]
+//! extractor): what it makes is named by it, so that a retry after a lost
+//! answer finds what the first attempt made instead of making it again.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::{Body, to_bytes};
+use axum::extract::FromRequestParts;
 use axum::extract::{Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use rightnow_domain::idempotency::{Answer, Begun, Fingerprint, IdempotencyKey};
+use rightnow_domain::idempotency::{Answer, Begun, Fingerprint, IdempotencyKey, WriteId};
 use rightnow_domain::services::Idempotency;
 use sha2::{Digest, Sha256};
 
@@ -94,10 +100,10 @@ async fn run_once(
             "this Idempotency-Key was used for another request body",
         )
         .into_response(),
-        Ok(Begun::Run) => {
-            let response = next
-                .run(Request::from_parts(parts, Body::from(bytes)))
-                .await;
+        Ok(Begun::Run(write)) => {
+            let mut request = Request::from_parts(parts, Body::from(bytes));
+            request.extensions_mut().insert(write);
+            let response = next.run(request).await;
             keep(&records, &record, &fingerprint, response).await
         }
     }
@@ -137,6 +143,19 @@ async fn keep(
         tracing::error!(error = %e, record, "idempotent answer not kept");
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// The [`WriteId`] of a write sent with an `Idempotency-Key`, `None`
+/// without one: the name of what the handler makes.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyedWrite(pub Option<WriteId>);
+
+impl<S: Send + Sync> FromRequestParts<S> for KeyedWrite {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(parts.extensions.get::<WriteId>().copied()))
+    }
 }
 
 fn replay(answer: Answer) -> Response {

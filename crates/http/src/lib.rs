@@ -2,6 +2,7 @@
 //! chatbot sit behind the same gateway, so a caller meets one error body,
 //! one set of codes and one set of body rules, whichever answers.
 //!
+//! - [`budget`]: the time a request may take, from its invocation's deadline;
 //! - [`client`]: the caller's address, as API Gateway saw it;
 //! - [`error`]: the error codes, their statuses, and the error body;
 //! - [`idempotency`]: `Idempotency-Key` on the write routes;
@@ -11,6 +12,7 @@
 //!
 //! Each function still owns its request and response bodies.
 
+pub mod budget;
 pub mod client;
 pub mod error;
 pub mod idempotency;
@@ -20,4 +22,5 @@ pub mod settings;
 
 pub use client::ClientAddress;
 pub use error::{ApiError, ErrorCode};
+pub use idempotency::KeyedWrite;
 pub use json::{JsonBody, MAX_BODY_BYTES};

@@ -1,6 +1,6 @@
 //! `Idempotency-Key` on a router of counting handlers, on the in-memory
 //! fakes: a retry gets the first answer and runs nothing, another body is
-//! refused, a failure lets the key go, a bad key is refused, and a POST
+//! refused, a failure lets the key go (the retry is the same write), a bad key is refused, and a POST
 //! without the key or another method runs as it comes.
 
 use std::sync::Arc;
@@ -14,6 +14,7 @@ use axum::routing::post;
 use rightnow_domain::fakes::{FixedClock, InMemoryStore};
 use rightnow_domain::idempotency::Lifetimes;
 use rightnow_domain::services::Idempotency;
+use rightnow_http::KeyedWrite;
 use rightnow_http::idempotency::{REPLAYED, on_writes};
 use serde_json::{Value, json};
 use time::macros::datetime;
@@ -47,12 +48,21 @@ fn app() -> (Router, Arc<Counts>) {
         )
         .route(
             "/flaky",
-            post(|State(c): State<Arc<Counts>>| async move {
-                match c.flaky.fetch_add(1, Ordering::SeqCst) {
-                    0 => (StatusCode::SERVICE_UNAVAILABLE, axum::Json(json!({}))),
-                    n => (StatusCode::CREATED, axum::Json(json!({"flaky": n + 1}))),
-                }
-            }),
+            post(
+                |State(c): State<Arc<Counts>>, KeyedWrite(write): KeyedWrite| async move {
+                    let write = write.map(|w| w.0.to_string());
+                    match c.flaky.fetch_add(1, Ordering::SeqCst) {
+                        0 => (
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            axum::Json(json!({"write": write})),
+                        ),
+                        n => (
+                            StatusCode::CREATED,
+                            axum::Json(json!({"flaky": n + 1, "write": write})),
+                        ),
+                    }
+                },
+            ),
         )
         .with_state(counts.clone());
     (on_writes(router, records), counts)
@@ -133,6 +143,10 @@ async fn a_failure_lets_the_key_go_so_the_retry_runs() {
     assert_eq!(first.status, StatusCode::SERVICE_UNAVAILABLE);
     let retry = send(&app, "POST", "/flaky", Some("k"), "{}").await;
     assert_eq!((retry.status, retry.replayed), (StatusCode::CREATED, false));
+    // The retry is the same write: what the first made, if it landed, is
+    // what the retry makes.
+    assert!(first.json["write"].is_string(), "{}", first.json);
+    assert_eq!(retry.json["write"], first.json["write"]);
     let again = send(&app, "POST", "/flaky", Some("k"), "{}").await;
     assert_eq!((again.status, again.replayed), (StatusCode::CREATED, true));
     assert_eq!(counts.flaky.load(Ordering::SeqCst), 2);

@@ -72,6 +72,9 @@ pub fn router(chat: Chat, idempotency: Arc<Idempotency>) -> Router {
         .fallback(not_found)
         .with_state(Arc::new(chat));
     let router = rightnow_http::idempotency::on_writes(router, idempotency);
+    // The whole request, its idempotency record included, within its
+    // invocation's deadline.
+    let router = rightnow_http::budget::within_deadline(router);
     rightnow_http::log::each_request(router, env!("CARGO_PKG_NAME"))
 }
 

@@ -107,5 +107,8 @@ pub fn router(services: Services) -> Router {
     let router = router.with_state(Arc::new(services));
     // A POST sent again with its Idempotency-Key gets the first answer.
     let router = rightnow_http::idempotency::on_writes(router, idempotency);
+    // The whole request, its idempotency record included, within its
+    // invocation's deadline.
+    let router = rightnow_http::budget::within_deadline(router);
     rightnow_http::log::each_request(router, env!("CARGO_PKG_NAME"))
 }

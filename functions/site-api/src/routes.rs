@@ -16,7 +16,7 @@ use crate::bodies::{
     CommentBody, CommentListBody, HealthBody, ListCommentsQuery, NewCommentBody, NewVideoBody,
     PageViewsBody, ReportBody, UploadTicketBody, VideoBody,
 };
-use rightnow_http::{ApiError, ClientAddress, ErrorCode, JsonBody};
+use rightnow_http::{ApiError, ClientAddress, ErrorCode, JsonBody, KeyedWrite};
 
 type App = State<Arc<Services>>;
 
@@ -77,11 +77,12 @@ pub async fn post_comment(
     State(app): App,
     Path(raw): Path<String>,
     client: ClientAddress,
+    KeyedWrite(write): KeyedWrite,
     JsonBody(input): JsonBody<NewCommentBody>,
 ) -> Result<(StatusCode, Json<CommentBody>), ApiError> {
     let comment = app
         .comments
-        .post(slug(&raw)?, input.into_domain(), client.as_str())
+        .post(slug(&raw)?, input.into_domain(), client.as_str(), write)
         .await?;
     Ok((StatusCode::CREATED, Json(comment.into())))
 }
@@ -92,11 +93,12 @@ pub async fn post_comment(
 pub async fn register_video(
     State(app): App,
     client: ClientAddress,
+    KeyedWrite(write): KeyedWrite,
     JsonBody(input): JsonBody<NewVideoBody>,
 ) -> Result<(StatusCode, Json<UploadTicketBody>), ApiError> {
     let ticket = app
         .videos
-        .register(input.into_domain(), client.as_str())
+        .register(input.into_domain(), client.as_str(), write)
         .await?;
     Ok((StatusCode::CREATED, Json(ticket.into())))
 }

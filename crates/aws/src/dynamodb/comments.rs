@@ -8,7 +8,7 @@ use rightnow_domain::page::Slug;
 use rightnow_domain::ports::{CommentStore, CommentWrite, PortError, PortResult};
 
 use super::items::{CommentItem, DayItem, PageItem, from_item, to_item};
-use super::{AppTable, first_condition_failed, port_err, s};
+use super::{AppTable, condition_failed, first_condition_failed, port_err, s};
 
 #[async_trait]
 impl CommentStore for AppTable {
@@ -42,6 +42,8 @@ impl CommentStore for AppTable {
             Ok(_) => Ok(CommentWrite::Stored),
             // The first action's condition is "the page exists".
             Err(e) if first_condition_failed(&e) => Ok(CommentWrite::UnknownPage),
+            // The second's is "no comment of this id": a keyed write again.
+            Err(e) if condition_failed(&e, 1) => Ok(CommentWrite::AlreadyStored),
             Err(e) => Err(port_err(e)),
         }
     }

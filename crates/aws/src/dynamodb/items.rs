@@ -12,7 +12,7 @@ use rightnow_domain::activity::{
 use rightnow_domain::chat::{Context, Session, SessionId, Turn};
 use rightnow_domain::comment::{Comment, CommentId};
 use rightnow_domain::container::Container;
-use rightnow_domain::idempotency::{Answer, Begun, Fingerprint};
+use rightnow_domain::idempotency::{Answer, Begun, Fingerprint, WriteId};
 use rightnow_domain::page::Slug;
 use rightnow_domain::ports::PortError;
 use rightnow_domain::report::{
@@ -851,9 +851,11 @@ impl LimitItem {
 }
 
 /// `IDEMPOTENCY#<method> <path>#<key>` / `RECORD`: one idempotent write.
-/// `held` while its request runs (until `lockedUntil`), then `done` with
-/// the answer (`status`, `body`) kept until `expiresAt`; the fingerprint
-/// tells a retry from another payload under the same key.
+/// `pending` until its write is done, held by a request while `lockedUntil`
+/// is there and not past (a request that fails lets it go by removing it),
+/// then `done` with the answer (`status`, `body`) kept until `expiresAt`.
+/// The fingerprint tells a retry from another payload under the same key;
+/// `writeId` is what the write makes, the same for each of its retries.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IdempotencyItem {
@@ -861,6 +863,7 @@ pub struct IdempotencyItem {
     sk: String,
     state: String,
     fingerprint: String,
+    write_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     locked_until: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -876,7 +879,7 @@ impl IdempotencyItem {
     pub const LOCKED_UNTIL: &'static str = "lockedUntil";
     pub const STATUS: &'static str = "status";
     pub const BODY: &'static str = "body";
-    pub const HELD: &'static str = "held";
+    pub const PENDING: &'static str = "pending";
     pub const DONE: &'static str = "done";
     const SK: &'static str = "RECORD";
 
@@ -884,19 +887,21 @@ impl IdempotencyItem {
         key(format!("IDEMPOTENCY#{record}"), Self::SK)
     }
 
-    /// A record taken for `fingerprint`, held until `lock_until`, removed
-    /// by TTL at `expires` if nothing finishes or releases it.
+    /// A new record for `fingerprint`, making `write`, held until
+    /// `lock_until`, removed by TTL at `expires` if nothing finishes it.
     pub fn held(
         record: &str,
         fingerprint: &Fingerprint,
+        write: WriteId,
         lock_until: OffsetDateTime,
         expires: OffsetDateTime,
     ) -> Self {
         Self {
             pk: format!("IDEMPOTENCY#{record}"),
             sk: Self::SK.to_owned(),
-            state: Self::HELD.to_owned(),
+            state: Self::PENDING.to_owned(),
             fingerprint: fingerprint.0.clone(),
+            write_id: write.0.to_string(),
             locked_until: Some(lock_until.unix_timestamp()),
             status: None,
             body: None,
@@ -904,8 +909,16 @@ impl IdempotencyItem {
         }
     }
 
+    /// What the write makes.
+    pub fn write_id(&self) -> Result<WriteId, PortError> {
+        self.write_id
+            .parse()
+            .map(WriteId)
+            .map_err(|e| corrupt("idempotency", &self.pk, format!("writeId: {e}")))
+    }
+
     /// What a request with `fingerprint` is told, this record standing in
-    /// its way.
+    /// its way and not free to take.
     pub fn outcome_for(&self, fingerprint: &Fingerprint) -> Begun {
         if self.fingerprint != fingerprint.0 {
             return Begun::OtherPayload;

@@ -129,9 +129,18 @@ where
 fn first_condition_failed<R>(
     e: &aws_sdk_dynamodb::error::SdkError<TransactWriteItemsError, R>,
 ) -> bool {
+    condition_failed(e, 0)
+}
+
+/// Whether a transaction was cancelled because the condition of its
+/// action `index` (from 0) failed.
+fn condition_failed<R>(
+    e: &aws_sdk_dynamodb::error::SdkError<TransactWriteItemsError, R>,
+    index: usize,
+) -> bool {
     match e.as_service_error() {
         Some(TransactWriteItemsError::TransactionCanceledException(tc)) => {
-            tc.cancellation_reasons().first().and_then(|r| r.code())
+            tc.cancellation_reasons().get(index).and_then(|r| r.code())
                 == Some("ConditionalCheckFailed")
         }
         _ => false,

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem, Update};
 use rightnow_domain::activity::utc_hour;
-use rightnow_domain::ports::{Claim, HashBlocklist, PortError, PortResult, VideoStore};
+use rightnow_domain::ports::{Claim, HashBlocklist, PortError, PortResult, VideoStore, VideoWrite};
 use rightnow_domain::video::{Verdict, Video, VideoId, VideoStatus};
 use time::OffsetDateTime;
 
@@ -18,7 +18,7 @@ use super::{AppTable, first_condition_failed, n, port_err, s};
 
 #[async_trait]
 impl VideoStore for AppTable {
-    async fn create(&self, video: &Video) -> PortResult<()> {
+    async fn create(&self, video: &Video) -> PortResult<VideoWrite> {
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(to_item(&VideoItem::from_domain(video))?))
@@ -33,14 +33,19 @@ impl VideoStore for AppTable {
                 (DayItem::hourly(DayItem::REGISTERED, utc_hour(at)), 1),
             ],
         );
-        self.client
+        let result = self
+            .client
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().put(put).build())
             .transact_items(TransactWriteItem::builder().update(registered).build())
             .send()
-            .await
-            .map_err(port_err)?;
-        Ok(())
+            .await;
+        match result {
+            Ok(_) => Ok(VideoWrite::Stored),
+            // "No record of this id": a keyed registration sent again.
+            Err(e) if first_condition_failed(&e) => Ok(VideoWrite::AlreadyStored),
+            Err(e) => Err(port_err(e)),
+        }
     }
 
     async fn get(&self, id: VideoId) -> PortResult<Option<Video>> {

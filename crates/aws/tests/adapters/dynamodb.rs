@@ -295,6 +295,16 @@ async fn comments_page_newest_first_across_cursors() {
         }
     }
     assert_eq!(seen, ["c4", "c3", "c2", "c1", "c0"]);
+    // A comment of an id stored before is not stored (nor counted) again.
+    let mut again = comment("home", "c0 again", base);
+    again.id = t
+        .list(&slug("home"), 5, None)
+        .await
+        .unwrap()
+        .unwrap()
+        .comments[4]
+        .id;
+    assert_eq!(t.add(&again).await.unwrap(), CommentWrite::AlreadyStored);
     assert!(t.list(&slug("nowhere"), 2, None).await.unwrap().is_none());
 
     // The page counts the comments too.
@@ -316,9 +326,12 @@ async fn videos_are_created_once_and_read_back() {
         upload_etag: None,
         created_at: datetime!(2026-11-27 10:00 UTC),
     };
-    t.create(&video).await.unwrap();
-    assert!(
-        t.create(&video).await.is_err(),
+    assert_eq!(t.create(&video).await.unwrap(), VideoWrite::Stored);
+    let mut again = video.clone();
+    again.title = "Dog".into();
+    assert_eq!(
+        t.create(&again).await.unwrap(),
+        VideoWrite::AlreadyStored,
         "a second create must not overwrite"
     );
     assert_eq!(t.get(video.id).await.unwrap(), Some(video));
@@ -586,7 +599,7 @@ async fn a_day_of_activity_reads_back_in_pages() {
         created_at: at,
     };
     t.create(&video).await.unwrap();
-    assert!(t.create(&video).await.is_err());
+    assert_eq!(t.create(&video).await.unwrap(), VideoWrite::AlreadyStored);
     // The next day's activity is not this day's.
     t.record_view(&slug("home"), at + time::Duration::days(1))
         .await

@@ -3,6 +3,7 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::comment::{Comment, CommentId, CommentPage, Cursor, Limit, NewComment};
 use crate::events::{CommentPosted, DomainEvent};
+use crate::idempotency::WriteId;
 use crate::page::Slug;
 use crate::ports::{CommentStore, CommentWrite, EventPublisher};
 use crate::services::{Ids, WriteLimit};
@@ -37,7 +38,9 @@ impl Comments {
 
     /// Validates a comment from `client` (its address), counts it against
     /// the client's writes, stores it, then announces it with
-    /// `CommentPosted`.
+    /// `CommentPosted`. A keyed write (`write`, from its `Idempotency-Key`)
+    /// makes the comment it names: sent again after a lost answer, it finds
+    /// that comment stored and answers with it, announcing nothing twice.
     ///
     /// The comment is the record of truth: once it is stored the call
     /// succeeds even if the event could not be published (the publisher has
@@ -47,19 +50,28 @@ impl Comments {
         page: Slug,
         input: NewComment,
         client: &str,
+        write: Option<WriteId>,
     ) -> Result<Comment, DomainError> {
         let valid = input.validate()?;
         self.writes.admit(client, &[]).await?;
-        let now = self.clock.now();
+        let (id, created_at) = match write {
+            Some(w) => (w.0, w.at()),
+            None => {
+                let now = self.clock.now();
+                (self.ids.next(now), now)
+            }
+        };
         let comment = Comment {
-            id: CommentId(self.ids.next(now)),
+            id: CommentId(id),
             page,
             author: valid.author,
             body: valid.body,
-            created_at: now,
+            created_at,
         };
-        if self.store.add(&comment).await? == CommentWrite::UnknownPage {
-            return Err(DomainError::NotFound(Resource::Page));
+        match self.store.add(&comment).await? {
+            CommentWrite::Stored => {}
+            CommentWrite::AlreadyStored => return Ok(comment),
+            CommentWrite::UnknownPage => return Err(DomainError::NotFound(Resource::Page)),
         }
         let event = DomainEvent::CommentPosted(CommentPosted {
             page: comment.page.clone(),

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use crate::DomainError;
 use crate::clock::Clock;
-use crate::idempotency::{Answer, Begun, Fingerprint, Lifetimes};
+use crate::idempotency::{Answer, Begun, Fingerprint, Lifetimes, WriteId};
 use crate::ports::IdempotencyStore;
 
 /// The records of idempotent writes: a write named by a key runs once, and
@@ -40,7 +40,13 @@ impl Idempotency {
         let now = self.clock.now();
         Ok(self
             .store
-            .take(record, fingerprint, now, self.lifetimes.lock_until(now))
+            .take(
+                record,
+                fingerprint,
+                now,
+                self.lifetimes.lock_until(now),
+                WriteId::new(now),
+            )
             .await?)
     }
 
@@ -63,8 +69,9 @@ impl Idempotency {
             .await?)
     }
 
-    /// The write did not happen (it failed on our side, or was refused for
-    /// now): the key is free again, so that a retry runs it.
+    /// The write did not finish (it failed, perhaps after landing, or was
+    /// refused for now): the key is free again, so that a retry runs it,
+    /// as the same [`WriteId`].
     pub async fn release(&self, record: &str) -> Result<(), DomainError> {
         Ok(self.store.release(record).await?)
     }
@@ -91,6 +98,14 @@ mod tests {
         Fingerprint(s.to_owned())
     }
 
+    /// The id a request that runs the write holds.
+    fn runs(begun: Begun) -> crate::idempotency::WriteId {
+        match begun {
+            Begun::Run(id) => id,
+            other => panic!("expected Run, got {other:?}"),
+        }
+    }
+
     #[tokio::test]
     async fn a_write_runs_once_and_its_answer_is_given_again() {
         let (records, _) = records();
@@ -98,7 +113,7 @@ mod tests {
             status: 201,
             body: r#"{"id":"c1"}"#.into(),
         };
-        assert_eq!(records.begin("k", &fp("a")).await.unwrap(), Begun::Run);
+        let first = runs(records.begin("k", &fp("a")).await.unwrap());
         // A copy racing the first finds it held.
         assert_eq!(
             records.begin("k", &fp("a")).await.unwrap(),
@@ -114,19 +129,34 @@ mod tests {
             records.begin("k", &fp("b")).await.unwrap(),
             Begun::OtherPayload
         );
-        // Another key is another write.
-        assert_eq!(records.begin("k2", &fp("a")).await.unwrap(), Begun::Run);
+        // Another key is another write, making another thing.
+        assert_ne!(runs(records.begin("k2", &fp("a")).await.unwrap()), first);
     }
 
     #[tokio::test]
-    async fn a_released_key_a_lapsed_lock_and_an_expired_answer_run_again() {
+    async fn a_released_key_and_a_lapsed_lock_run_again_as_the_same_write() {
         let (records, clock) = records();
-        assert_eq!(records.begin("k", &fp("a")).await.unwrap(), Begun::Run);
+        let first = runs(records.begin("k", &fp("a")).await.unwrap());
+        // Its write failed, perhaps after it landed: the retry makes the
+        // same thing, which the store then finds rather than makes twice.
         records.release("k").await.unwrap();
-        assert_eq!(records.begin("k", &fp("a")).await.unwrap(), Begun::Run);
+        clock.advance(time::Duration::seconds(2));
+        assert_eq!(runs(records.begin("k", &fp("a")).await.unwrap()), first);
         // Its request crashed: the lock lapses, and a retry takes it over.
         clock.advance(time::Duration::seconds(16));
-        assert_eq!(records.begin("k", &fp("a")).await.unwrap(), Begun::Run);
+        assert_eq!(runs(records.begin("k", &fp("a")).await.unwrap()), first);
+        // A let-go key is still this payload's.
+        records.release("k").await.unwrap();
+        assert_eq!(
+            records.begin("k", &fp("b")).await.unwrap(),
+            Begun::OtherPayload
+        );
+    }
+
+    #[tokio::test]
+    async fn a_done_record_lasts_a_day_then_the_key_is_a_new_write() {
+        let (records, clock) = records();
+        let first = runs(records.begin("k", &fp("a")).await.unwrap());
         let answer = Answer {
             status: 201,
             body: "{}".into(),
@@ -140,6 +170,6 @@ mod tests {
             Begun::Done(answer)
         );
         clock.advance(time::Duration::hours(2));
-        assert_eq!(records.begin("k", &fp("a")).await.unwrap(), Begun::Run);
+        assert_ne!(runs(records.begin("k", &fp("a")).await.unwrap()), first);
     }
 }

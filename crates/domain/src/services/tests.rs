@@ -12,6 +12,7 @@ use crate::comment::NewComment;
 use crate::container::Container;
 use crate::events::DomainEvent;
 use crate::fakes::{FakeSigner, FixedClock, InMemoryStore, RecordingPublisher};
+use crate::idempotency::WriteId;
 use crate::page::Slug;
 use crate::ports::{Claim, VideoStore};
 use crate::report::{DayReport, Figures, ReportPointer, ReportStatus, RunId};
@@ -96,7 +97,7 @@ async fn posting_a_comment_stores_it_counts_it_and_publishes_comment_posted() {
 
     let c = w
         .comments
-        .post(slug("home"), comment(" Ada ", " Hello "), CLIENT)
+        .post(slug("home"), comment(" Ada ", " Hello "), CLIENT, None)
         .await
         .unwrap();
 
@@ -121,7 +122,7 @@ async fn a_comment_on_an_unknown_page_is_not_found_and_writes_nothing() {
     let w = world();
     let err = w
         .comments
-        .post(slug("nope"), comment("Ada", "Hi"), CLIENT)
+        .post(slug("nope"), comment("Ada", "Hi"), CLIENT, None)
         .await
         .unwrap_err();
     assert!(matches!(err, DomainError::NotFound(Resource::Page)));
@@ -130,12 +131,39 @@ async fn a_comment_on_an_unknown_page_is_not_found_and_writes_nothing() {
 }
 
 #[tokio::test]
+async fn a_keyed_comment_sent_again_is_found_not_stored_twice() {
+    // GIVEN a keyed comment whose answer was lost after it was stored
+    let w = world();
+    w.views.record(slug("home")).await.unwrap();
+    let write = WriteId::new(datetime!(2026-11-27 09:59:58 UTC));
+    let first = w
+        .comments
+        .post(slug("home"), comment("Ada", "Hi"), CLIENT, Some(write))
+        .await
+        .unwrap();
+    // WHEN the client sends it again, as the same write
+    let again = w
+        .comments
+        .post(slug("home"), comment("Ada", "Hi"), CLIENT, Some(write))
+        .await
+        .unwrap();
+    // THEN it is the same comment, made when the write was first seen,
+    // stored, counted and announced once
+    assert_eq!((again.id, again.created_at), (first.id, first.created_at));
+    assert_eq!(first.created_at, write.at());
+    assert_eq!(w.store.comment_count(&slug("home")), 1);
+    let day = w.store.page_day(date!(2026 - 11 - 27), &slug("home"));
+    assert_eq!(day.unwrap().comments, 1);
+    assert_eq!(w.bus.published().len(), 1);
+}
+
+#[tokio::test]
 async fn an_invalid_comment_writes_nothing_and_publishes_nothing() {
     let w = world();
     w.views.record(slug("home")).await.unwrap();
     let err = w
         .comments
-        .post(slug("home"), comment("", "Hi"), CLIENT)
+        .post(slug("home"), comment("", "Hi"), CLIENT, None)
         .await
         .unwrap_err();
     assert!(matches!(err, DomainError::Invalid(v) if v.field == "author"));
@@ -150,7 +178,7 @@ async fn a_stored_comment_is_returned_even_if_the_bus_is_down() {
     w.bus.fail.store(true, Ordering::SeqCst);
     assert!(
         w.comments
-            .post(slug("home"), comment("Ada", "Hi"), CLIENT)
+            .post(slug("home"), comment("Ada", "Hi"), CLIENT, None)
             .await
             .is_ok()
     );
@@ -163,7 +191,7 @@ async fn comments_list_newest_first_in_pages_joined_by_cursors() {
     w.views.record(slug("home")).await.unwrap();
     for i in 0..5 {
         w.comments
-            .post(slug("home"), comment("Ada", &format!("c{i}")), CLIENT)
+            .post(slug("home"), comment("Ada", &format!("c{i}")), CLIENT, None)
             .await
             .unwrap();
         w.clock.advance(time::Duration::SECOND);
@@ -225,6 +253,7 @@ async fn registering_a_video_records_it_awaiting_upload_with_a_bound_url() {
                 size: 1234,
             },
             CLIENT,
+            None,
         )
         .await
         .unwrap();
@@ -241,6 +270,23 @@ async fn registering_a_video_records_it_awaiting_upload_with_a_bound_url() {
 }
 
 #[tokio::test]
+async fn a_keyed_registration_sent_again_is_the_same_video_recorded_once() {
+    let w = world();
+    let video = || NewVideo {
+        title: "Cat".into(),
+        content_type: "video/mp4".into(),
+        size: 10,
+    };
+    let write = WriteId::new(datetime!(2026-11-27 09:59:58 UTC));
+    let first = w.videos.register(video(), CLIENT, Some(write)).await;
+    let again = w.videos.register(video(), CLIENT, Some(write)).await;
+    let (first, again) = (first.unwrap(), again.unwrap());
+    assert_eq!(again.id, first.id);
+    assert_eq!(again.upload_url, first.upload_url, "bound to the same key");
+    assert_eq!(w.store.video_count(), 1);
+}
+
+#[tokio::test]
 async fn an_invalid_video_writes_nothing() {
     let w = world();
     let err = w
@@ -252,6 +298,7 @@ async fn an_invalid_video_writes_nothing() {
                 size: 10,
             },
             CLIENT,
+            None,
         )
         .await
         .unwrap_err();
@@ -273,19 +320,19 @@ async fn a_clients_comments_and_registrations_share_one_write_limit() {
     // a comment and a video, then one more of each
     let bad = w
         .comments
-        .post(slug("home"), comment("", "Hi"), CLIENT)
+        .post(slug("home"), comment("", "Hi"), CLIENT, None)
         .await;
     assert!(matches!(bad, Err(DomainError::Invalid(_))), "{bad:?}");
     w.comments
-        .post(slug("home"), comment("Ada", "Hi"), CLIENT)
+        .post(slug("home"), comment("Ada", "Hi"), CLIENT, None)
         .await
         .unwrap();
-    w.videos.register(video(), CLIENT).await.unwrap();
+    w.videos.register(video(), CLIENT, None).await.unwrap();
     let comment_over = w
         .comments
-        .post(slug("home"), comment("Ada", "Again"), CLIENT)
+        .post(slug("home"), comment("Ada", "Again"), CLIENT, None)
         .await;
-    let video_over = w.videos.register(video(), CLIENT).await;
+    let video_over = w.videos.register(video(), CLIENT, None).await;
     // THEN both are refused until the minute ends, and neither was stored
     for over in [comment_over.map(|_| ()), video_over.map(|_| ())] {
         assert!(
@@ -297,7 +344,7 @@ async fn a_clients_comments_and_registrations_share_one_write_limit() {
     assert_eq!(w.store.video_count(), 1);
     // AND another address is not limited by this one
     w.comments
-        .post(slug("home"), comment("Bo", "Hi"), "198.51.100.1")
+        .post(slug("home"), comment("Bo", "Hi"), "198.51.100.1", None)
         .await
         .unwrap();
 }
@@ -314,6 +361,7 @@ async fn an_approved_video_has_a_playback_url_and_unknown_ids_are_not_found() {
                 size: 10,
             },
             CLIENT,
+            None,
         )
         .await
         .unwrap();

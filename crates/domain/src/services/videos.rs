@@ -2,7 +2,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::clock::Clock;
-use crate::ports::{DownloadUrls, UploadUrls, VideoStore};
+use crate::idempotency::WriteId;
+use crate::ports::{DownloadUrls, UploadUrls, VideoStore, VideoWrite};
 use crate::services::{Ids, WriteLimit};
 use crate::video::{NewVideo, UploadTicket, Video, VideoId, VideoStatus, VideoView};
 use crate::{DomainError, Resource};
@@ -45,16 +46,22 @@ impl Videos {
 
     /// Validates the declaration from `client` (its address), counts it
     /// against the client's writes, records the video as awaiting its
-    /// upload, and returns a PUT URL bound to its key, type and size.
+    /// upload, and returns a PUT URL bound to its key, type and size. A
+    /// keyed write (`write`) records the video it names: sent again after
+    /// a lost answer, it finds that record and signs a URL for it again.
     pub async fn register(
         &self,
         input: NewVideo,
         client: &str,
+        write: Option<WriteId>,
     ) -> Result<UploadTicket, DomainError> {
         let valid = input.validate()?;
         self.writes.admit(client, &[]).await?;
         let now = self.clock.now();
-        let id = VideoId(self.ids.next(now));
+        let (id, created_at) = match write {
+            Some(w) => (VideoId(w.0), w.at()),
+            None => (VideoId(self.ids.next(now)), now),
+        };
         // Sign first: if signing fails, no orphan record is left behind.
         let upload_url = self
             .uploads
@@ -74,9 +81,10 @@ impl Videos {
             reasons: Vec::new(),
             found: None,
             upload_etag: None,
-            created_at: now,
+            created_at,
         };
-        self.store.create(&video).await?;
+        // Stored now or by the first copy of this write: the same record.
+        let (VideoWrite::Stored | VideoWrite::AlreadyStored) = self.store.create(&video).await?;
         Ok(UploadTicket {
             id,
             upload_url,
