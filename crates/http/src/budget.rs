@@ -26,20 +26,26 @@ use crate::{ApiError, ErrorCode};
 pub const MARGIN: Duration = Duration::from_millis(500);
 
 /// `router`, each request bounded by its invocation's deadline. A request
-/// without a Lambda context (a test calling the router) has no deadline.
+/// without a Lambda context (a test calling the router) has no deadline,
+/// nor has one whose deadline had passed when it arrived: Lambda never
+/// hands out an invocation past its deadline, but cargo lambda's emulator
+/// sends a fixed `600000` (ten minutes after 1970). There the calls'
+/// own timeouts bound the request.
 pub fn within_deadline(router: Router) -> Router {
     router.layer(middleware::from_fn(bounded))
 }
 
 async fn bounded(request: Request, next: Next) -> Response {
+    let now = SystemTime::now();
     let Some(deadline) = request
         .extensions()
         .lambda_context_ref()
         .map(|c| c.deadline())
+        .filter(|d| *d > now)
     else {
         return next.run(request).await;
     };
-    let left = time_left(deadline, SystemTime::now());
+    let left = time_left(deadline, now);
     match tokio::time::timeout(left, next.run(request)).await {
         Ok(response) => response,
         Err(_) => {
@@ -81,6 +87,10 @@ mod tests {
     /// A route that answers after `delay`, called with a Lambda context
     /// whose deadline is `deadline_in` away.
     async fn call(delay: Duration, deadline_in: Option<Duration>) -> Response {
+        call_with(delay, deadline_in.map(|d| SystemTime::now() + d)).await
+    }
+
+    async fn call_with(delay: Duration, deadline: Option<SystemTime>) -> Response {
         let router = within_deadline(Router::new().route(
             "/slow",
             get(move || async move {
@@ -89,9 +99,8 @@ mod tests {
             }),
         ));
         let mut request = Request::get("/slow").body(Body::empty()).unwrap();
-        if let Some(d) = deadline_in {
+        if let Some(deadline) = deadline {
             let mut context = Context::default();
-            let deadline = SystemTime::now() + d;
             let since_epoch = deadline.duration_since(SystemTime::UNIX_EPOCH).unwrap();
             context.deadline = u64::try_from(since_epoch.as_millis()).unwrap();
             request.extensions_mut().insert(context);
@@ -120,6 +129,10 @@ mod tests {
         assert_eq!(in_time.status(), StatusCode::OK);
         let no_deadline = call(Duration::from_secs(30), None).await;
         assert_eq!(no_deadline.status(), StatusCode::OK);
+        // cargo lambda's emulator's deadline: 600000 ms after the epoch.
+        let emulated = SystemTime::UNIX_EPOCH + Duration::from_millis(600_000);
+        let emulated = call_with(Duration::from_secs(30), Some(emulated)).await;
+        assert_eq!(emulated.status(), StatusCode::OK);
     }
 
     #[test]

@@ -34,6 +34,9 @@ pub const HEADER: &str = "idempotency-key";
 /// The response header that marks an answer given again.
 pub const REPLAYED: &str = "idempotent-replayed";
 
+/// How long letting a key go may add to a failed write's answer.
+const RELEASE_WITHIN: Duration = Duration::from_secs(1);
+
 /// Adds the middleware to `router`: every POST with the header is run once.
 pub fn on_writes(router: axum::Router, records: Arc<Idempotency>) -> axum::Router {
     router.layer(axum::middleware::from_fn_with_state(records, run_once))
@@ -122,8 +125,13 @@ async fn keep(
     let final_answer = status.is_success()
         || (status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS);
     if !final_answer {
-        if let Err(e) = records.release(record).await {
-            tracing::error!(error = %e, record, "idempotency key not released");
+        // A 5xx is most often the store failing, and letting go needs the
+        // store: a short try, so that the answer is not held up behind it.
+        // A key not let go lapses with its lock.
+        match tokio::time::timeout(RELEASE_WITHIN, records.release(record)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, record, "idempotency key not released"),
+            Err(_) => tracing::error!(record, "idempotency key not released in time"),
         }
         return response;
     }
