@@ -13,7 +13,7 @@ CARGO_FUZZ_VERSION := 0.13.2
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help apt-tools setup dev up local-tool dev-build test lint lint-template fuzz fmt build build-arm64 deploy invoke report bench fixtures clean
+.PHONY: help apt-tools setup dev up local-tool dev-build test lint lint-template fuzz fmt build build-arm64 deploy invoke report bench load fixtures clean
 .DEFAULT_GOAL := help
 
 ## help: every target, with what it does
@@ -171,6 +171,12 @@ deploy: build
 # BENCH_ARGS passes options, e.g. BENCH_ARGS="--runs 5 --no-latency" (see --help).
 bench: setup
 	cargo run --profile tool -p rightnow-bench -- run $(BENCH_ARGS)
+
+## load: LOAD_RATE requests a second (default 50) for LOAD_SECONDS (60) across site-api's and the chat's routes, via the gateway then directly; fails on a 5xx or a write not read back
+LOAD_RATE ?= 50
+LOAD_SECONDS ?= 60
+load: setup
+	cargo run --profile tool -p rightnow-bench -- load --rate $(LOAD_RATE) --seconds $(LOAD_SECONDS)
 
 ## fixtures: regenerate the test videos in tests/fixtures/videos with ffmpeg
 fixtures: setup

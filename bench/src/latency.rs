@@ -322,21 +322,29 @@ async fn deployed_env(
     Ok(env)
 }
 
-/// The highest `VmHWM` among the bootstraps MiniStack runs: it extracts
-/// each function's code under `ministack-provided-code-<port>/`.
+/// The highest `VmHWM` among the bootstraps MiniStack runs.
 fn ministack_function_rss(ms: &MiniStack) -> Option<u64> {
+    ministack_function_pids(ms)
+        .into_iter()
+        .filter_map(|pid| vm_hwm_kib(pid).ok())
+        .max()
+}
+
+/// The bootstraps MiniStack runs: it extracts each function's code under
+/// `ministack-provided-code-<port>/`.
+pub fn ministack_function_pids(ms: &MiniStack) -> Vec<u32> {
     let marker = format!("ministack-provided-code-{}/", ms.port());
-    let mut best = None;
-    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let exe: Option<PathBuf> = std::fs::read_link(entry.path().join("exe")).ok();
-        if exe.is_some_and(|e| e.to_string_lossy().contains(&marker)) {
-            best = best.max(vm_hwm_kib(pid).ok());
-        }
-    }
-    best
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let pid = entry.file_name().to_string_lossy().parse::<u32>().ok()?;
+            let exe: PathBuf = std::fs::read_link(entry.path().join("exe")).ok()?;
+            exe.to_string_lossy().contains(&marker).then_some(pid)
+        })
+        .collect()
 }
 
 fn log_file(path: &Path) -> Result<std::fs::File> {

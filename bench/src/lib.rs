@@ -27,6 +27,8 @@
 //! - [`latency`]: warm latency of every HTTP route under load, through the
 //!   local gateway and directly, with [`requests`] (what to send, from the
 //!   sample events) and [`wrk`] (the load generator).
+//! - [`load`]: `make load`, a bounded open-loop load of both API functions,
+//!   through the gateway and directly, its writes read back.
 //! - [`report`] and [`plot`]: the JSON, the table and the SVG.
 //! - [`run`]: the whole benchmark (`run`) and its quick self-check (`smoke`).
 
@@ -37,6 +39,7 @@ pub mod discover;
 pub mod handlers;
 pub mod latency;
 pub mod launch;
+pub mod load;
 pub mod local_aws;
 pub mod plot;
 pub mod report;

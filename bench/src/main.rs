@@ -4,6 +4,7 @@
 //! ```text
 //! rightnow-bench run [--runs N] [--no-build] [--no-callgrind] [--no-handlers] [--no-latency] [--plain-http] [--concurrency N] [--seconds S] [--out DIR] [--env KEY=VALUE]...
 //! rightnow-bench smoke [--runs N]
+//! rightnow-bench load [--rate N] [--seconds S] [--processes N]
 //! ```
 //!
 //! The command line is [`Cli`] (clap's derive): its doc comments are the
@@ -15,14 +16,15 @@ use std::time::Duration;
 
 use anyhow::{Result, bail};
 use clap::{Args, CommandFactory, Parser, Subcommand};
-use rightnow_bench::{Options, latency};
+use rightnow_bench::{Options, latency, load};
 
 /// The synopsis under the top-level help, so that `--help` alone shows
 /// every option (`run --help` says what each does).
 const SYNOPSIS: &str = "\
 Synopsis:
   rightnow-bench run [--runs N] [--no-build] [--no-callgrind] [--no-handlers] [--no-latency] [--plain-http] [--concurrency N] [--seconds S] [--out DIR] [--env KEY=VALUE]...
-  rightnow-bench smoke [--runs N]";
+  rightnow-bench smoke [--runs N]
+  rightnow-bench load [--rate N] [--seconds S] [--processes N]";
 
 /// Cold start, instructions, size, memory and cost of every Lambda binary
 /// of the workspace, beside the floor (a bare lambda_runtime function).
@@ -45,6 +47,15 @@ enum Command {
     /// --seconds 10 per route), and writes bench/results/<date>.json and .svg
     #[command(verbatim_doc_comment)]
     Run(RunArgs),
+    /// A bounded load of site-api's and the chatbot's routes; fails on any 5xx or a write not read back
+    ///
+    /// Deploys the stack on MiniStack, sends --rate requests a second (open
+    /// loop) across the routes for --seconds through the gateway, then the
+    /// same served directly by cargo lambda's emulator (--processes per
+    /// function), reads back every acknowledged write, and prints the
+    /// latency, the statuses and the CPU each process used.
+    #[command(verbatim_doc_comment)]
+    Load(LoadArgs),
     /// A few cold starts of the floor alone; fails unless it measured something
     Smoke {
         /// Timed cold runs of the floor.
@@ -89,6 +100,19 @@ struct RunArgs {
     /// (repeatable).
     #[arg(long, value_name = "KEY=VALUE", value_parser = key_value)]
     env: Vec<(String, String)>,
+}
+
+#[derive(Debug, Args)]
+struct LoadArgs {
+    /// Requests a second, across the routes.
+    #[arg(long, value_name = "N", default_value_t = load::Options::default().rate)]
+    rate: u32,
+    /// Seconds of load per path.
+    #[arg(long, value_name = "S", default_value_t = load::Options::default().duration.as_secs())]
+    seconds: u64,
+    /// Processes per function on the direct path.
+    #[arg(long, value_name = "N", default_value_t = load::Options::default().processes)]
+    processes: usize,
 }
 
 impl RunArgs {
@@ -153,6 +177,13 @@ fn real_main(command: Command) -> Result<()> {
                 match command {
                     Command::Run(args) => rightnow_bench::run(&args.options()).await.map(drop),
                     Command::Smoke { runs } => rightnow_bench::smoke(runs).await.map(drop),
+                    Command::Load(a) => load::run(load::Options {
+                        rate: a.rate,
+                        duration: Duration::from_secs(a.seconds.max(1)),
+                        processes: a.processes,
+                    })
+                    .await
+                    .map(drop),
                 }
             } => r,
             _ = tokio::signal::ctrl_c() => bail!("interrupted"),

@@ -13,6 +13,8 @@
 //! - `resources` (feature `resources`): the template's tables, buckets and
 //!   buses made directly, for the adapter tests and the benchmark.
 //! - [`dev`]: `make dev`'s loop: the functions under `cargo lambda watch`.
+//! - [`direct`]: a deployed function served straight from cargo lambda's
+//!   emulator, past MiniStack's gateway (the fault test, the load run).
 //! - [`front_door`]: site/ and /api/* on one origin, with the site's
 //!   headers from the template, as CloudFront serves them.
 //! - [`process`]: child process groups that never outlive their owner.
@@ -26,6 +28,7 @@
 //! is handled in one function here and pinned by a test in `tests/e2e/`.
 
 pub mod dev;
+pub mod direct;
 pub mod fixtures;
 pub mod front_door;
 pub mod gaps;

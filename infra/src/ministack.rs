@@ -95,6 +95,11 @@ impl MiniStack {
         )
     }
 
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.group.id()
+    }
+
     /// The port it listens on, on 127.0.0.1.
     pub fn port(&self) -> u16 {
         self.port
@@ -128,6 +133,33 @@ impl MiniStack {
     pub fn stop(&mut self) {
         self.group.stop();
     }
+
+    /// Freezes MiniStack (SIGSTOP to its process, not its group: the
+    /// function processes it started run on). The kernel still accepts
+    /// connections and takes what clients send, but nothing is answered
+    /// until the returned guard is dropped (SIGCONT), whatever ends its
+    /// scope, a failed assertion included. What was sent meanwhile is then
+    /// served, even to a client that gave up waiting: a timed-out write may
+    /// land after its caller saw it fail.
+    pub fn pause(&mut self) -> Paused<'_> {
+        signal(self.pid(), libc::SIGSTOP);
+        Paused(self)
+    }
+}
+
+/// A paused MiniStack ([`MiniStack::pause`]); dropping it resumes it.
+pub struct Paused<'a>(&'a mut MiniStack);
+
+impl Drop for Paused<'_> {
+    fn drop(&mut self) {
+        signal(self.0.pid(), libc::SIGCONT);
+    }
+}
+
+#[expect(unsafe_code, reason = "kill(2) on a child we started")]
+fn signal(pid: u32, signal: libc::c_int) {
+    // SAFETY: signalling our own child, which is not reaped while we hold it.
+    unsafe { libc::kill(pid as libc::pid_t, signal) };
 }
 
 /// An SDK config for the MiniStack at `endpoint` (MiniStack checks

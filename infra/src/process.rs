@@ -26,6 +26,11 @@ impl ChildGroup {
         })
     }
 
+    /// The leader's process id (the group's).
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The group's leader.
     pub fn child(&mut self) -> &mut Child {
         &mut self.child

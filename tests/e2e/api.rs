@@ -1,4 +1,5 @@
-//! A small client for the deployed API.
+//! A small client for the deployed API. Every error it receives is
+//! checked for internals ([`crate::leaks`]).
 
 use reqwest::Method;
 use serde_json::Value;
@@ -35,6 +36,7 @@ pub async fn call_with(
     headers: &[(&str, &str)],
     body: Vec<u8>,
 ) -> Answer {
+    let what = format!("{method} {path}");
     let mut req = reqwest::Client::new().request(method, url(path)).body(body);
     if let Some(ct) = content_type {
         req = req.header("content-type", ct);
@@ -46,6 +48,7 @@ pub async fn call_with(
     let status = res.status().as_u16();
     let headers = res.headers().clone();
     let bytes = res.bytes().await.unwrap_or_default();
+    crate::leaks::assert_none(status, &bytes, &what);
     Answer {
         status,
         json: serde_json::from_slice(&bytes).unwrap_or(Value::Null),

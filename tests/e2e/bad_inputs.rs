@@ -282,3 +282,75 @@ async fn unknown_things_are_404_and_bad_queries_are_explained() {
         "limit given twice",
     );
 }
+
+/// Items in the table whose key holds `value` anywhere.
+async fn items_mentioning(value: &str) -> i32 {
+    let client = aws_sdk_dynamodb::Client::new(&sdk().await);
+    client
+        .scan()
+        .table_name(stack().output("AppTableName").unwrap())
+        .filter_expression("contains(pk, :v) OR contains(sk, :v)")
+        .expression_attribute_values(":v", AttributeValue::S(value.into()))
+        .send()
+        .await
+        .unwrap()
+        .count()
+}
+
+#[tokio::test]
+async fn every_path_parameter_refuses_traversal_and_over_long_values() {
+    // GIVEN every route of the template with a path parameter, and values
+    // a path parameter must not pass: traversal (encoded, so the client
+    // sends it as one segment), a NUL, markup, and far too long
+    let long = "a".repeat(2048);
+    let bad = [
+        ("traversal", "..%2F..%2Fetc%2Fpasswd", "../../etc/passwd"),
+        ("dot-dot", "%2E%2E", ".."),
+        ("nul", "a%00b", "a\0b"),
+        ("markup", "%3Cscript%3E", "<script>"),
+        ("over-long", long.as_str(), long.as_str()),
+    ];
+    let routes: Vec<_> = rightnow_infra::template::Template::project()
+        .unwrap()
+        .http_routes()
+        .into_iter()
+        .filter(|r| r.path.contains('{'))
+        .collect();
+    assert!(routes.len() >= 5, "{routes:?}");
+    for route in &routes {
+        for (name, sent, raw) in bad {
+            // WHEN each is sent in place of each parameter
+            let path = fill_parameters(&route.path, sent);
+            let method = Method::from_bytes(route.method.as_bytes()).unwrap();
+            let body = json!({"author": "Ada", "body": "x", "title": "t", "contentType": "video/mp4", "size": 1});
+            let answer = call(method, &path, JSON, body.to_string().into_bytes()).await;
+            // THEN it is refused for what it is, never served nor a 5xx
+            let case = format!("{} with {name}", route.key());
+            assert!(
+                (400..500).contains(&answer.status),
+                "{case}: {} {}",
+                answer.status,
+                answer.json
+            );
+            // AND a write route wrote nothing under it
+            if route.method == "POST" {
+                assert_eq!(items_mentioning(raw).await, 0, "{case}");
+            }
+        }
+    }
+}
+
+/// `template` (`/api/pages/{slug}/views`) with each `{...}` replaced by
+/// `value`.
+fn fill_parameters(template: &str, value: &str) -> String {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..].find('}').map_or(rest.len(), |c| open + c + 1);
+        out.push_str(&rest[..open]);
+        out.push_str(value);
+        rest = &rest[close..];
+    }
+    out.push_str(rest);
+    out
+}

@@ -46,8 +46,11 @@ async fn invoke(lambda: &aws_sdk_lambda::Client, function: &str, event: &Value) 
         .expect("the function is invoked");
     assert!(out.function_error().is_none(), "{out:?}");
     let response: Value = serde_json::from_slice(out.payload().unwrap().as_ref()).unwrap();
+    let status = u16::try_from(response["statusCode"].as_u64().unwrap()).unwrap();
+    let body = response["body"].as_str().unwrap_or_default();
+    crate::leaks::assert_none(status, body.as_bytes(), function);
     Answer {
-        status: u16::try_from(response["statusCode"].as_u64().unwrap()).unwrap(),
+        status,
         headers: response["headers"].clone(),
         body: serde_json::from_str(response["body"].as_str().unwrap_or("null")).unwrap_or_default(),
     }

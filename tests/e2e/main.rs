@@ -7,8 +7,10 @@ mod api;
 mod bad_inputs;
 mod browser;
 mod chat;
+mod faults;
 mod idempotency;
 mod journeys;
+mod leaks;
 mod limits;
 mod ministack_gaps;
 mod moderation;
@@ -16,22 +18,32 @@ mod reports;
 mod routes;
 mod sources;
 
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use rightnow_infra::ministack;
+use rightnow_infra::ministack::{self, MiniStack};
 use rightnow_infra::stack::{self, BuildMode, Stack};
 
 /// The stack, deployed on first use.
 pub fn stack() -> &'static Stack {
     static STACK: OnceLock<Stack> = OnceLock::new();
-    STACK.get_or_init(|| {
-        // Deploy on a runtime of its own: tests each run on theirs.
-        std::thread::spawn(|| {
-            let ms = ministack::shared();
-            let built = stack::build(ms, BuildMode::Release).expect("sam build");
+    STACK.get_or_init(|| deploy_on(ministack::shared(), "rightnow-e2e", "e2e"))
+}
+
+/// The template as `sam build` builds it, built once per run.
+pub fn built() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| stack::build(ministack::shared(), BuildMode::Release).expect("sam build"))
+}
+
+/// [`built`] deployed on `ms` as stack `name` with samconfig's
+/// `config_env`. On a runtime of its own: tests each run on theirs.
+pub fn deploy_on(ms: &MiniStack, name: &str, config_env: &str) -> Stack {
+    std::thread::scope(|s| {
+        s.spawn(|| {
             tokio::runtime::Runtime::new()
                 .unwrap()
-                .block_on(stack::deploy(ms, &built, "rightnow-e2e", "e2e"))
+                .block_on(stack::deploy(ms, built(), name, config_env))
                 .expect("sam deploy")
         })
         .join()

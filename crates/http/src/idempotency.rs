@@ -34,8 +34,11 @@ pub const HEADER: &str = "idempotency-key";
 /// The response header that marks an answer given again.
 pub const REPLAYED: &str = "idempotent-replayed";
 
-/// How long letting a key go may add to a failed write's answer.
-const RELEASE_WITHIN: Duration = Duration::from_secs(1);
+/// How long keeping a write's answer, or letting its key go, may add to
+/// the answer: both need the store, which may be what just failed. Either
+/// left undone, the key's lock lapses, and a retry runs as the same write
+/// (it finds what the write made).
+const BOOKKEEPING_WITHIN: Duration = Duration::from_millis(500);
 
 /// Adds the middleware to `router`: every POST with the header is run once.
 pub fn on_writes(router: axum::Router, records: Arc<Idempotency>) -> axum::Router {
@@ -125,10 +128,7 @@ async fn keep(
     let final_answer = status.is_success()
         || (status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS);
     if !final_answer {
-        // A 5xx is most often the store failing, and letting go needs the
-        // store: a short try, so that the answer is not held up behind it.
-        // A key not let go lapses with its lock.
-        match tokio::time::timeout(RELEASE_WITHIN, records.release(record)).await {
+        match tokio::time::timeout(BOOKKEEPING_WITHIN, records.release(record)).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::error!(error = %e, record, "idempotency key not released"),
             Err(_) => tracing::error!(record, "idempotency key not released in time"),
@@ -145,10 +145,13 @@ async fn keep(
         status: status.as_u16(),
         body: String::from_utf8_lossy(&bytes).into_owned(),
     };
-    if let Err(e) = records.finish(record, fingerprint, &answer).await {
-        // The write is done: answer it. A retry finds the key held until
-        // its lock lapses.
-        tracing::error!(error = %e, record, "idempotent answer not kept");
+    // The write is done: answer it, kept or not. A retry finds the key
+    // held until its lock lapses.
+    let kept = records.finish(record, fingerprint, &answer);
+    match tokio::time::timeout(BOOKKEEPING_WITHIN, kept).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!(error = %e, record, "idempotent answer not kept"),
+        Err(_) => tracing::error!(record, "idempotent answer not kept in time"),
     }
     Response::from_parts(parts, Body::from(bytes))
 }
