@@ -14,6 +14,7 @@ mod leaks;
 mod limits;
 mod ministack_gaps;
 mod moderation;
+mod report_kills;
 mod reports;
 mod routes;
 mod sources;

@@ -22,6 +22,8 @@ use time::{Date, OffsetDateTime};
 
 use crate::api::{fresh_slug, get, post};
 use crate::moderation::{upload, verdict};
+use rightnow_infra::stack::Stack;
+
 use crate::{sdk, stack};
 
 async fn sfn() -> aws_sdk_sfn::Client {
@@ -51,12 +53,12 @@ async fn app_table() -> AppTable {
     )
 }
 
-/// A report file, as stored.
-async fn file(day: Date, name: &str) -> Vec<u8> {
+/// A report file, as `stack` stored it.
+pub(crate) async fn file_in(stack: &Stack, day: Date, name: &str) -> Vec<u8> {
     let s3 = rightnow_infra::resources::s3(&sdk().await);
     let out = s3
         .get_object()
-        .bucket(stack().output("ReportsBucketName").unwrap())
+        .bucket(stack.output("ReportsBucketName").unwrap())
         .key(format!("reports/{day}/{name}"))
         .send()
         .await
@@ -65,10 +67,15 @@ async fn file(day: Date, name: &str) -> Vec<u8> {
 }
 
 async fn files(day: Date) -> [Vec<u8>; 3] {
+    files_in(stack(), day).await
+}
+
+/// The day's three files, as `stack` stored them.
+pub(crate) async fn files_in(stack: &Stack, day: Date) -> [Vec<u8>; 3] {
     [
-        file(day, "report.json").await,
-        file(day, "report.csv").await,
-        file(day, "report.html").await,
+        file_in(stack, day, "report.json").await,
+        file_in(stack, day, "report.csv").await,
+        file_in(stack, day, "report.html").await,
     ]
 }
 
@@ -80,7 +87,7 @@ fn slug(s: &str) -> Slug {
 /// pages viewed (page i i+1 times, at hour i % 24, a comment on every
 /// third), two videos registered, one approved and one rejected.
 async fn seed_past_day(day: Date, pages: u32) {
-    let t = app_table().await;
+    let t = &app_table().await;
     let noon = day.with_hms(12, 0, 0).unwrap().assume_utc();
     for i in 0..pages {
         let page = slug(&format!("p{i:03}"));
