@@ -306,6 +306,23 @@ async function chatCarriesAcrossPages() {
   check(await chatSession() === session, 'the session changed');
 }
 
+async function chatXss() {
+  // Markup sent to the chat is the visitor's text: shown as text in the
+  // transcript, and again when the next page rebuilds the transcript from
+  // what the session stored, never parsed into elements.
+  const payload = 'how many views has <img src=x onerror="window.__xss=1"> had?';
+  await sendChat(payload);
+  const said = (await page.locator('#chat-log .turn-user .said').last().textContent()).trim();
+  check(said === payload, `the message is shown as "${said}", not as the text sent`);
+  check(await count('#chat-log img') === 0, 'an img element is inside the transcript');
+  await page.goto(url('cold-starts.html'));
+  await page.locator('#chat-log .turn-user').last().waitFor();
+  const again = (await page.locator('#chat-log .turn-user .said').last().textContent()).trim();
+  check(again === payload, `on the next page the message is "${again}"`);
+  check(await count('#chat-log img') === 0, 'on the next page an img element is inside the transcript');
+  check(await page.evaluate(() => window.__xss === undefined), 'the markup ran');
+}
+
 async function uploadApproved() {
   const verdict = await upload(`Browser check ${RUN}`, VIDEO_OK);
   check(verdict === 'approved', `the status is ${verdict}: ${await uploadStatusText()}`);
@@ -385,6 +402,7 @@ async function main() {
     await step('chat-english', chatEnglish);
     await step('chat-korean', chatKorean);
     await step('chat-carries-across-pages', chatCarriesAcrossPages);
+    await step('chat-xss', chatXss);
     await step('upload-approved', uploadApproved);
     await step('upload-rejected', uploadRejected);
     await step('report-latest', reportLatest);

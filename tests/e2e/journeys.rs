@@ -85,6 +85,33 @@ async fn a_video_upload_round_trip() {
         !refused.status().is_success(),
         "a PUT with another type is refused"
     );
+    // Nor more bytes than declared: the length is signed.
+    let longer = http
+        .put(upload_url)
+        .header("content-type", "video/mp4")
+        .body(vec![42u8; bytes.len() + 1])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !longer.status().is_success(),
+        "a PUT of more bytes than declared is refused"
+    );
+    // Nor another key: the path is signed.
+    let elsewhere = format!("uploads/{}", ulid::Ulid::new());
+    let other_key = upload_url.replacen(&format!("uploads/{id}"), &elsewhere, 1);
+    assert_ne!(other_key, upload_url);
+    let moved = http
+        .put(&other_key)
+        .header("content-type", "video/mp4")
+        .body(bytes.clone())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !moved.status().is_success(),
+        "a PUT to another key is refused"
+    );
     let put = http
         .put(upload_url)
         .header("content-type", "video/mp4")
@@ -104,6 +131,8 @@ async fn a_video_upload_round_trip() {
         .await
         .expect("the upload is in the media bucket");
     assert_eq!(head.content_length(), Some(2048));
+    let stray = s3.head_object().bucket(bucket).key(&elsewhere).send().await;
+    assert!(stray.is_err(), "nothing was written at another key");
 
     let status = get(&format!("/api/videos/{id}")).await;
     assert_eq!(status.status, 200);
