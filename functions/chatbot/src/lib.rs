@@ -23,7 +23,7 @@ use rightnow_domain::chat::dialogue::Assistant;
 use rightnow_domain::chat::index::{IndexError, Matcher, fingerprint};
 use rightnow_domain::chat::knowledge::{KnowledgeBase, KnowledgeError};
 use rightnow_domain::services::{Chat, Idempotency};
-use rightnow_http::{ApiError, ClientAddress, ErrorCode, JsonBody};
+use rightnow_http::{ApiError, ClientAddress, ErrorCode, JsonBody, KeyedWrite};
 
 use crate::bodies::{ChatReplyBody, NewMessageBody};
 
@@ -86,9 +86,12 @@ pub fn router(chat: Chat, idempotency: Arc<Idempotency>) -> Router {
 async fn send(
     State(chat): State<Arc<Chat>>,
     client: ClientAddress,
+    KeyedWrite(write): KeyedWrite,
     JsonBody(input): JsonBody<NewMessageBody>,
 ) -> Result<Json<ChatReplyBody>, ApiError> {
-    let reply = chat.send(input.into_domain(), client.as_str()).await?;
+    let reply = chat
+        .send(input.into_domain(), client.as_str(), write)
+        .await?;
     Ok(Json(reply.into()))
 }
 

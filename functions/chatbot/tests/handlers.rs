@@ -544,3 +544,61 @@ async fn every_bad_input_is_a_clear_4xx_and_writes_nothing() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn a_keyed_message_sent_again_is_answered_from_its_stored_turn() {
+    use rightnow_domain::chat::NewMessage;
+    use rightnow_domain::idempotency::WriteId;
+    use rightnow_domain::ports::ChatSessions;
+    // GIVEN the chat, and a keyed message whose first answer was lost after
+    // its turn was stored (its idempotency record never kept the answer)
+    let store = Arc::new(InMemoryStore::default());
+    let clock = Arc::new(FixedClock::at(datetime!(2026-12-02 10:00:05 UTC)));
+    let assistant = Arc::new(chatbot::assistant().unwrap());
+    let ports = chat_ports(&store, &clock, WriteLimit::DEFAULT_PER_MINUTE);
+    let chat = Chat::new(assistant, ports, chatbot::settings::DEFAULT_LIMITS);
+    let ask = |session: Option<SessionId>| NewMessage {
+        session_id: session.map(|s| s.0.to_string()),
+        message: "what is a cold start?".into(),
+    };
+    let write = WriteId::new(datetime!(2026-12-02 10:00:04 UTC));
+    let first = chat
+        .send(ask(None), "203.0.113.9", Some(write))
+        .await
+        .unwrap();
+
+    // WHEN it is sent again as the same write
+    let again = chat
+        .send(ask(None), "203.0.113.9", Some(write))
+        .await
+        .unwrap();
+
+    // THEN the answer is the stored turn's, in the same session, stored once
+    assert_eq!(again.session_id, first.session_id);
+    assert_eq!((&again.reply, &again.intent), (&first.reply, &first.intent));
+    assert_eq!(again.suggestions, first.suggestions);
+    assert_eq!(again.language, first.language);
+    let session = store.load(first.session_id).await.unwrap().unwrap();
+    assert_eq!(session.version, 1, "{:?}", session.turns);
+
+    // AND a keyed follow-up in that session, sent twice, is one more turn
+    let follow_up = WriteId::new(datetime!(2026-12-02 10:00:06 UTC));
+    let next = ask(Some(first.session_id));
+    chat.send(next.clone(), "203.0.113.9", Some(follow_up))
+        .await
+        .unwrap();
+    chat.send(next, "203.0.113.9", Some(follow_up))
+        .await
+        .unwrap();
+    let session = store.load(first.session_id).await.unwrap().unwrap();
+    assert_eq!(session.version, 2, "{:?}", session.turns);
+    // AND without a key, the same message twice is two turns
+    chat.send(ask(Some(first.session_id)), "203.0.113.9", None)
+        .await
+        .unwrap();
+    chat.send(ask(Some(first.session_id)), "203.0.113.9", None)
+        .await
+        .unwrap();
+    let session = store.load(first.session_id).await.unwrap().unwrap();
+    assert_eq!(session.version, 4);
+}

@@ -6,6 +6,7 @@ use crate::chat::knowledge::Intent;
 use crate::chat::text::{Language, normalise};
 use crate::chat::{ChatReply, Context, NewMessage, Session, SessionId, Turn, TurnRecord, replies};
 use crate::clock::Clock;
+use crate::idempotency::WriteId;
 use crate::limits::Limit;
 use crate::ports::{ChatSessions, PortError, ReportIndex, SessionWrite, VideoStore, ViewCounter};
 use crate::report::ReportStatus;
@@ -72,7 +73,17 @@ impl Chat {
     /// expired), answers, and stores the turn with the session,
     /// conditional on the session's version, answering again if another
     /// message of the conversation was stored first.
-    pub async fn send(&self, input: NewMessage, client: &str) -> Result<ChatReply, DomainError> {
+    ///
+    /// A keyed message (`write`, from its `Idempotency-Key`) is stored as
+    /// the turn its write id names (its time), in a new session of that id
+    /// if it starts one: sent again after a lost answer, it finds that turn
+    /// and answers with it instead of storing a second.
+    pub async fn send(
+        &self,
+        input: NewMessage,
+        client: &str,
+        write: Option<WriteId>,
+    ) -> Result<ChatReply, DomainError> {
         let message = input.validate()?;
         let session_limit = message.session.map(|id| Limit {
             key: format!("chat-session#{id}"),
@@ -83,17 +94,36 @@ impl Chat {
             .admit(client, session_limit.as_slice())
             .await?;
         for _ in 0..Self::MAX_ATTEMPTS {
-            let now = self.ports.clock.now();
+            let now = write.map_or_else(|| self.ports.clock.now(), |w| w.at());
             let stored = match message.session {
                 Some(id) => self.ports.sessions.load(id).await?,
                 None => None,
             };
-            let (mut session, previous) = match stored.filter(|s| !s.expired(now)) {
+            let live = stored.filter(|s| !s.expired(now));
+            if let Some(w) = write {
+                // Where an earlier attempt would have stored this turn: the
+                // session it continues, or the one it started.
+                let started = match &live {
+                    Some(_) => None,
+                    None => self.ports.sessions.load(SessionId(w.0)).await?,
+                };
+                if let Some(reply) = live
+                    .iter()
+                    .chain(started.iter())
+                    .find_map(|s| self.stored_reply(s, &message.text, w))
+                {
+                    return Ok(reply);
+                }
+            }
+            let (mut session, previous) = match live {
                 Some(s) => {
                     let v = s.version;
                     (s, Some(v))
                 }
-                None => (Session::new(SessionId(self.ids.next(now)), now), None),
+                None => {
+                    let id = write.map_or_else(|| self.ids.next(now), |w| w.0);
+                    (Session::new(SessionId(id), now), None)
+                }
             };
             let understood = self.assistant.understand(&message.text, &session.context);
             let language = understood.language;
@@ -137,6 +167,32 @@ impl Chat {
             "the session changed under each of {} attempts",
             Self::MAX_ATTEMPTS
         ))))
+    }
+
+    /// The answer `session` holds for `text` sent as `write`, if an earlier
+    /// attempt stored it: its reply and intent as stored, the rest as the
+    /// message is understood now.
+    fn stored_reply(&self, session: &Session, text: &str, write: WriteId) -> Option<ChatReply> {
+        let turn = session
+            .turns
+            .iter()
+            .find(|t| t.at == write.at() && t.question == text)?;
+        let understood = self.assistant.understand(text, &session.context);
+        let kb = self.assistant.knowledge();
+        let suggestions = kb
+            .intents()
+            .iter()
+            .find(|i| i.id == turn.intent)
+            .map(|i| kb.suggestions(i, understood.language))
+            .unwrap_or_default();
+        Some(ChatReply {
+            session_id: session.id,
+            reply: turn.reply.clone(),
+            intent: turn.intent.clone(),
+            confidence: understood.confidence,
+            suggestions,
+            language: understood.language,
+        })
     }
 
     /// The answer to what was asked, reading live data for a live
