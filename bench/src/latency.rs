@@ -324,27 +324,10 @@ async fn deployed_env(
 
 /// The highest `VmHWM` among the bootstraps MiniStack runs.
 fn ministack_function_rss(ms: &MiniStack) -> Option<u64> {
-    ministack_function_pids(ms)
+    ms.function_pids()
         .into_iter()
         .filter_map(|pid| vm_hwm_kib(pid).ok())
         .max()
-}
-
-/// The bootstraps MiniStack runs: it extracts each function's code under
-/// `ministack-provided-code-<port>/`.
-pub fn ministack_function_pids(ms: &MiniStack) -> Vec<u32> {
-    let marker = format!("ministack-provided-code-{}/", ms.port());
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .filter_map(|entry| {
-            let pid = entry.file_name().to_string_lossy().parse::<u32>().ok()?;
-            let exe: PathBuf = std::fs::read_link(entry.path().join("exe")).ok()?;
-            exe.to_string_lossy().contains(&marker).then_some(pid)
-        })
-        .collect()
 }
 
 fn log_file(path: &Path) -> Result<std::fs::File> {

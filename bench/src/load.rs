@@ -37,6 +37,17 @@ pub struct Options {
     pub duration: Duration,
     /// Processes per function on the direct path (sandboxes).
     pub processes: usize,
+    /// Load one path only, to find its own limit.
+    pub only: Option<Via>,
+}
+
+/// Where the load is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Via {
+    /// The local API Gateway URL.
+    Gateway,
+    /// cargo lambda's emulator.
+    Direct,
 }
 
 impl Default for Options {
@@ -45,6 +56,7 @@ impl Default for Options {
             rate: 50,
             duration: Duration::from_secs(60),
             processes: 4,
+            only: None,
         }
     }
 }
@@ -91,6 +103,13 @@ struct Outcome {
     written: Option<String>,
 }
 
+impl Outcome {
+    /// A write the caller was told landed, with something to find again.
+    fn acknowledged(&self) -> bool {
+        (200..300).contains(&self.status) && self.written.is_some()
+    }
+}
+
 /// One path's figures.
 #[derive(Debug, Serialize)]
 pub struct PathLoad {
@@ -110,6 +129,8 @@ pub struct PathLoad {
     pub statuses: HashMap<u16, usize>,
     /// Requests that got no answer at all.
     pub unanswered: usize,
+    /// Why, by kind: `timeout` (no answer within 30 s), `connect`, `other`.
+    pub unanswered_by_kind: HashMap<&'static str, usize>,
     /// p99 per route, in ms.
     pub p99_ms_by_route: HashMap<String, f64>,
     /// Share of one core each process used during the load.
@@ -118,6 +139,19 @@ pub struct PathLoad {
     pub acknowledged_writes: usize,
     /// Acknowledged writes found again afterwards.
     pub read_back: usize,
+    /// Why the writes could not all be looked for, if they could not.
+    pub read_back_error: Option<String>,
+}
+
+impl PathLoad {
+    /// Answers with a 5xx status.
+    fn server_errors(&self) -> usize {
+        self.statuses
+            .iter()
+            .filter(|(status, _)| **status >= 500)
+            .map(|(_, n)| n)
+            .sum()
+    }
 }
 
 /// Loads both paths, checks them, prints the figures and returns them.
@@ -141,47 +175,40 @@ pub async fn run(opts: Options) -> Result<Vec<PathLoad>> {
     };
 
     let mut all = Vec::new();
-    let api = stack.api_url()?;
-    let gateway = Bases {
-        site: api.clone(),
-        chat: api,
-    };
+    let wanted = |via: Via| opts.only.is_none_or(|only| only == via);
     let ms_pid = ms.pid();
-    all.push(
-        load_path(
-            "gateway",
-            &gateway,
-            opts,
-            &ms,
-            &stack,
-            &[("MiniStack", ms_pid)],
-        )
-        .await?,
-    );
-
-    let mut site = Direct::start(&ms, &stack, spec("site-api")?, opts.processes).await?;
-    let mut chat = Direct::start(&ms, &stack, spec("chatbot")?, opts.processes).await?;
-    let mut pids = vec![("MiniStack", ms_pid)];
-    pids.extend(site.pids().into_iter().map(|p| ("site-api", p)));
-    pids.extend(chat.pids().into_iter().map(|p| ("chatbot", p)));
-    let direct = Bases {
-        site: site.url(),
-        chat: chat.url(),
-    };
-    all.push(load_path("direct", &direct, opts, &ms, &stack, &pids).await?);
-    drop((site, chat));
+    print_header(opts);
+    if wanted(Via::Gateway) {
+        let api = stack.api_url()?;
+        let gateway = Bases {
+            site: api.clone(),
+            chat: api,
+        };
+        let pids = [("MiniStack", ms_pid)];
+        let measured = load_path("gateway", &gateway, opts, &ms, &stack, &pids).await?;
+        print_path(&measured);
+        all.push(measured);
+    }
+    if wanted(Via::Direct) {
+        let mut site = Direct::start(&ms, &stack, spec("site-api")?, opts.processes).await?;
+        let mut chat = Direct::start(&ms, &stack, spec("chatbot")?, opts.processes).await?;
+        let mut pids = vec![("MiniStack", ms_pid)];
+        pids.extend(site.pids().into_iter().map(|p| ("site-api", p)));
+        pids.extend(chat.pids().into_iter().map(|p| ("chatbot", p)));
+        let direct = Bases {
+            site: site.url(),
+            chat: chat.url(),
+        };
+        let measured = load_path("direct", &direct, opts, &ms, &stack, &pids).await?;
+        print_path(&measured);
+        all.push(measured);
+    }
     ms.stop();
 
-    print(&all, opts);
     let failures: Vec<String> = all
         .iter()
         .flat_map(|p| {
-            let errors: usize = p
-                .statuses
-                .iter()
-                .filter(|(s, _)| **s >= 500)
-                .map(|(_, n)| n)
-                .sum();
+            let errors = p.server_errors();
             let mut f = Vec::new();
             if errors > 0 {
                 f.push(format!("{}: {errors} answers were 5xx", p.path));
@@ -190,6 +217,12 @@ pub async fn run(opts: Options) -> Result<Vec<PathLoad>> {
                 f.push(format!(
                     "{}: {} requests got no answer",
                     p.path, p.unanswered
+                ));
+            }
+            if let Some(e) = &p.read_back_error {
+                f.push(format!(
+                    "{}: the writes could not be read back: {e}",
+                    p.path
                 ));
             }
             if p.read_back != p.acknowledged_writes {
@@ -249,7 +282,7 @@ async fn load_path(
     // gateway served it.
     let mut pids = pids.to_vec();
     pids.extend(
-        crate::latency::ministack_function_pids(ms)
+        ms.function_pids()
             .into_iter()
             .map(|p| ("functions (in MiniStack)", p)),
     );
@@ -272,7 +305,7 @@ async fn load_path(
                 Ok(res) => {
                     let status = res.status().as_u16();
                     let body: Value = res.json().await.unwrap_or(Value::Null);
-                    Some(Outcome {
+                    Ok(Outcome {
                         kind,
                         status,
                         latency: due.elapsed(),
@@ -280,7 +313,13 @@ async fn load_path(
                         written: written(kind, &body),
                     })
                 }
-                Err(_) => None,
+                Err(e) => Err(if e.is_timeout() {
+                    "timeout"
+                } else if e.is_connect() {
+                    "connect"
+                } else {
+                    "other"
+                }),
             };
             outcomes.lock().await.push(outcome);
         }));
@@ -291,11 +330,22 @@ async fn load_path(
     let wall = started.elapsed();
     let cpu_after = cpu_times(pids);
     let outcomes = std::mem::take(&mut *outcomes.lock().await);
-    let unanswered = outcomes.iter().filter(|o| o.is_none()).count();
-    let answered: Vec<Outcome> = outcomes.into_iter().flatten().collect();
+    let mut unanswered_by_kind = HashMap::new();
+    let mut answered = Vec::with_capacity(outcomes.len());
+    for outcome in outcomes {
+        match outcome {
+            Ok(o) => answered.push(o),
+            Err(kind) => *unanswered_by_kind.entry(kind).or_default() += 1,
+        }
+    }
+    let unanswered = unanswered_by_kind.values().sum();
 
-    let (acknowledged_writes, read_back) =
-        read_back(&http, bases, ms, stack, &pages, &answered).await?;
+    let acknowledged_writes = answered.iter().filter(|o| o.acknowledged()).count();
+    let (read_back, read_back_error) =
+        match read_back(&http, bases, ms, stack, &pages, &answered).await {
+            Ok(found) => (found, None),
+            Err(e) => (0, Some(format!("{e:#}"))),
+        };
     let mut statuses = HashMap::new();
     for o in &answered {
         *statuses.entry(o.status).or_default() += 1;
@@ -319,6 +369,7 @@ async fn load_path(
         max_ms: ms_at(&mut all, 1000),
         statuses,
         unanswered,
+        unanswered_by_kind,
         p99_ms_by_route: by_route
             .into_iter()
             .map(|(k, mut v)| (route_name(k), ms_at(&mut v, 990)))
@@ -326,6 +377,7 @@ async fn load_path(
         cpu,
         acknowledged_writes,
         read_back,
+        read_back_error,
     })
 }
 
@@ -370,9 +422,9 @@ fn written(kind: Kind, body: &Value) -> Option<String> {
     }
 }
 
-/// How many writes were acknowledged, and how many of them are found:
-/// each comment listed on its page, each page's views at least its
-/// acknowledged views (and the priming one), each chat session stored.
+/// How many of the acknowledged writes are found: each comment listed on
+/// its page, each page's views at least its acknowledged views (and the
+/// priming one), each chat session stored.
 async fn read_back(
     http: &reqwest::Client,
     bases: &Bases,
@@ -380,9 +432,8 @@ async fn read_back(
     stack: &Stack,
     pages: &[String],
     answered: &[Outcome],
-) -> Result<(usize, usize)> {
-    let ok = |o: &&Outcome| (200..300).contains(&o.status) && o.written.is_some();
-    let acknowledged: Vec<&Outcome> = answered.iter().filter(ok).collect();
+) -> Result<usize> {
+    let acknowledged: Vec<&Outcome> = answered.iter().filter(|o| o.acknowledged()).collect();
     let mut found = 0;
     for (i, page) in pages.iter().enumerate() {
         let mut listed = std::collections::HashSet::new();
@@ -442,7 +493,7 @@ async fn read_back(
             .await?;
         found += usize::from(item.item.is_some());
     }
-    Ok((acknowledged.len(), found))
+    Ok(found)
 }
 
 fn route_name(kind: Kind) -> String {
@@ -492,7 +543,7 @@ fn clock_ticks() -> f64 {
     if ticks > 0 { ticks as f64 } else { 100.0 }
 }
 
-fn print(paths: &[PathLoad], opts: Options) {
+fn print_header(opts: Options) {
     println!(
         "\nmake load: {} requests a second for {:?} per path, {} processes per function directly\n",
         opts.rate, opts.duration, opts.processes
@@ -501,40 +552,39 @@ fn print(paths: &[PathLoad], opts: Options) {
         "{:<8} {:>6} {:>8} {:>8} {:>8} {:>9} {:>5} {:>10}  cpu (share of a core)",
         "path", "sent", "rps", "p50 ms", "p99 ms", "max ms", "5xx", "read back"
     );
-    for p in paths {
-        let errors: usize = p
-            .statuses
-            .iter()
-            .filter(|(s, _)| **s >= 500)
-            .map(|(_, n)| n)
-            .sum();
-        let mut cpu: Vec<_> = p.cpu.iter().collect();
-        cpu.sort_by(|a, b| a.0.cmp(b.0));
-        let cpu: Vec<String> = cpu.iter().map(|(k, v)| format!("{k} {v:.2}")).collect();
-        println!(
-            "{:<8} {:>6} {:>8.1} {:>8.1} {:>8.1} {:>9.1} {:>5} {:>4}/{:<5}  {}",
-            p.path,
-            p.sent,
-            p.achieved_rps,
-            p.p50_ms,
-            p.p99_ms,
-            p.max_ms,
-            errors,
-            p.read_back,
-            p.acknowledged_writes,
-            cpu.join(", ")
-        );
-        let mut routes: Vec<_> = p.p99_ms_by_route.iter().collect();
-        routes.sort_by(|a, b| a.0.cmp(b.0));
-        for (route, p99) in routes {
-            println!("           p99 {p99:>8.1} ms  {route}");
-        }
-        let mut statuses: Vec<_> = p.statuses.iter().collect();
-        statuses.sort();
-        println!(
-            "           statuses {statuses:?}, unanswered {}",
-            p.unanswered
-        );
+}
+
+fn print_path(p: &PathLoad) {
+    let errors = p.server_errors();
+    let mut cpu: Vec<_> = p.cpu.iter().collect();
+    cpu.sort_by(|a, b| a.0.cmp(b.0));
+    let cpu: Vec<String> = cpu.iter().map(|(k, v)| format!("{k} {v:.2}")).collect();
+    println!(
+        "{:<8} {:>6} {:>8.1} {:>8.1} {:>8.1} {:>9.1} {:>5} {:>4}/{:<5}  {}",
+        p.path,
+        p.sent,
+        p.achieved_rps,
+        p.p50_ms,
+        p.p99_ms,
+        p.max_ms,
+        errors,
+        p.read_back,
+        p.acknowledged_writes,
+        cpu.join(", ")
+    );
+    let mut routes: Vec<_> = p.p99_ms_by_route.iter().collect();
+    routes.sort_by(|a, b| a.0.cmp(b.0));
+    for (route, p99) in routes {
+        println!("           p99 {p99:>8.1} ms  {route}");
+    }
+    let mut statuses: Vec<_> = p.statuses.iter().collect();
+    statuses.sort();
+    println!(
+        "           statuses {statuses:?}, unanswered {} {:?}",
+        p.unanswered, p.unanswered_by_kind
+    );
+    if let Some(e) = &p.read_back_error {
+        println!("           read back failed: {e}");
     }
 }
 

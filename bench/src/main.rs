@@ -4,7 +4,7 @@
 //! ```text
 //! rightnow-bench run [--runs N] [--no-build] [--no-callgrind] [--no-handlers] [--no-latency] [--plain-http] [--concurrency N] [--seconds S] [--out DIR] [--env KEY=VALUE]...
 //! rightnow-bench smoke [--runs N]
-//! rightnow-bench load [--rate N] [--seconds S] [--processes N]
+//! rightnow-bench load [--rate N] [--seconds S] [--processes N] [--only gateway|direct]
 //! ```
 //!
 //! The command line is [`Cli`] (clap's derive): its doc comments are the
@@ -24,7 +24,7 @@ const SYNOPSIS: &str = "\
 Synopsis:
   rightnow-bench run [--runs N] [--no-build] [--no-callgrind] [--no-handlers] [--no-latency] [--plain-http] [--concurrency N] [--seconds S] [--out DIR] [--env KEY=VALUE]...
   rightnow-bench smoke [--runs N]
-  rightnow-bench load [--rate N] [--seconds S] [--processes N]";
+  rightnow-bench load [--rate N] [--seconds S] [--processes N] [--only gateway|direct]";
 
 /// Cold start, instructions, size, memory and cost of every Lambda binary
 /// of the workspace, beside the floor (a bare lambda_runtime function).
@@ -113,6 +113,9 @@ struct LoadArgs {
     /// Processes per function on the direct path.
     #[arg(long, value_name = "N", default_value_t = load::Options::default().processes)]
     processes: usize,
+    /// Load one path only, to find its own limit.
+    #[arg(long, value_enum)]
+    only: Option<load::Via>,
 }
 
 impl RunArgs {
@@ -181,6 +184,7 @@ fn real_main(command: Command) -> Result<()> {
                         rate: a.rate,
                         duration: Duration::from_secs(a.seconds.max(1)),
                         processes: a.processes,
+                        only: a.only,
                     })
                     .await
                     .map(drop),

@@ -100,6 +100,16 @@ impl MiniStack {
         self.group.id()
     }
 
+    /// The functions' processes it runs: it extracts each function's code
+    /// under `ministack-provided-code-<port>/`.
+    pub fn function_pids(&self) -> Vec<u32> {
+        let marker = format!("ministack-provided-code-{}/", self.port);
+        crate::process::pids_where(|dir| {
+            std::fs::read_link(dir.join("exe"))
+                .is_ok_and(|exe| exe.to_string_lossy().contains(&marker))
+        })
+    }
+
     /// The port it listens on, on 127.0.0.1.
     pub fn port(&self) -> u16 {
         self.port

@@ -75,6 +75,33 @@ impl Drop for ChildGroup {
     }
 }
 
+/// The live processes whose `/proc/<pid>` directory `keep` accepts.
+pub fn pids_where(keep: impl Fn(&std::path::Path) -> bool) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let pid = entry.file_name().to_string_lossy().parse::<u32>().ok()?;
+            keep(&entry.path()).then_some(pid)
+        })
+        .collect()
+}
+
+/// The processes running the Lambda function `name`: an emulator starts
+/// each with `AWS_LAMBDA_FUNCTION_NAME` in its environment, as Lambda does.
+pub fn pids_of_function(name: &str) -> Vec<u32> {
+    let wanted = format!("AWS_LAMBDA_FUNCTION_NAME={name}");
+    pids_where(|dir| {
+        std::fs::read(dir.join("environ")).is_ok_and(|environ| {
+            environ
+                .split(|b| *b == 0)
+                .any(|var| var == wanted.as_bytes())
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

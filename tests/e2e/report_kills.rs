@@ -16,8 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use rightnow_aws::dynamodb::AppTable;
-use rightnow_infra::ministack;
-use rightnow_infra::report;
+use rightnow_infra::{ministack, process, report};
 use serde_json::json;
 
 use rightnow_domain::page::Slug;
@@ -84,7 +83,7 @@ async fn a_report_killed_at_random_points_writes_the_bytes_of_an_undisturbed_run
                 let jitter = u64::try_from(ulid::Ulid::new().random() % 100).unwrap();
                 tokio::time::sleep(Duration::from_millis(jitter)).await;
                 let mut killed = false;
-                for pid in processes_of(&function) {
+                for pid in process::pids_of_function(&function) {
                     killed |= std::process::Command::new("kill")
                         .args(["-KILL", &pid.to_string()])
                         .status()
@@ -159,24 +158,4 @@ async fn a_step_runs(sfn: &aws_sdk_sfn::Client, execution: &str) -> bool {
                 | T::LambdaFunctionStarted
         )
     })
-}
-
-/// The processes running `function` (MiniStack starts each with
-/// `AWS_LAMBDA_FUNCTION_NAME` in its environment).
-fn processes_of(function: &str) -> Vec<u32> {
-    let wanted = format!("AWS_LAMBDA_FUNCTION_NAME={function}");
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .filter_map(|e| {
-            let pid = e.file_name().to_string_lossy().parse::<u32>().ok()?;
-            let environ = std::fs::read(e.path().join("environ")).ok()?;
-            environ
-                .split(|b| *b == 0)
-                .any(|var| var == wanted.as_bytes())
-                .then_some(pid)
-        })
-        .collect()
 }

@@ -121,29 +121,36 @@ async fn call(job: &ReportJob, request: Value) -> Result<Value, lambda_runtime::
 /// What the state machine does with one execution: the steps and their
 /// Choices. Returns the last answer and how many read steps it took.
 async fn execute(job: &ReportJob, run: &str, input: Value) -> (Value, usize) {
-    let mut state = call(job, json!({"step": "prepare", "run": run, "input": input}))
-        .await
-        .unwrap();
+    execute_with(job, run, input, 1).await
+}
+
+/// [`execute`], each step invoked `attempts` times with the same input, as
+/// the state machine retries a step whose answer was lost after its work
+/// landed; each attempt must answer as the first did.
+async fn execute_with(job: &ReportJob, run: &str, input: Value, attempts: usize) -> (Value, usize) {
+    let step = async |request: Value| {
+        let first = call(job, request.clone()).await.unwrap();
+        for attempt in 2..=attempts {
+            let again = call(job, request.clone()).await.unwrap();
+            assert_eq!(again, first, "attempt {attempt} of {request}");
+        }
+        first
+    };
+    let mut state = step(json!({"step": "prepare", "run": run, "input": input})).await;
     if state["status"] == "already_running" {
         return (state, 0);
     }
     let mut reads = 0;
     loop {
-        state = call(job, json!({"step": "aggregate", "run": run, "job": state}))
-            .await
-            .unwrap();
+        state = step(json!({"step": "aggregate", "run": run, "job": state})).await;
         reads += 1;
         if state["done"] == true {
             break;
         }
     }
-    let rendered = call(job, json!({"step": "render", "run": run, "job": state}))
-        .await
-        .unwrap();
+    let rendered = step(json!({"step": "render", "run": run, "job": state})).await;
     assert_eq!(rendered["status"], "rendered");
-    let published = call(job, json!({"step": "publish", "run": run, "job": rendered}))
-        .await
-        .unwrap();
+    let published = step(json!({"step": "publish", "run": run, "job": rendered})).await;
     (published, reads)
 }
 
@@ -188,6 +195,41 @@ async fn many_steps_write_the_bytes_of_one() {
     let json: Value = serde_json::from_slice(&split[0]).unwrap();
     assert_eq!(json["pages"].as_array().unwrap().len(), 1234);
     assert_eq!(json["figures"]["pages"], 1234);
+}
+
+#[tokio::test]
+async fn every_step_run_again_from_the_same_input_has_one_effect() {
+    // GIVEN a day read in one undisturbed run
+    let w = world();
+    seed(&w.store, 300);
+    let split = json!({"date": "2026-12-01", "stepBudgetMs": 1, "pageSize": 29});
+    execute(&w.job, "undisturbed", split.clone()).await;
+    let undisturbed = files(&w.bucket).await;
+
+    // WHEN it is run again with every step, each continuation included,
+    // invoked twice with the same input
+    let (published, reads) = execute_with(&w.job, "retried", split, 2).await;
+
+    // THEN each second attempt answered as the first, and the files are the
+    // bytes of the undisturbed run
+    assert!(reads >= 10, "{reads} steps");
+    assert_eq!(published["status"], "ready");
+    let retried = files(&w.bucket).await;
+    for (name, (a, b)) in ["json", "csv", "html"]
+        .iter()
+        .zip(undisturbed.iter().zip(&retried))
+    {
+        assert!(a == b, "report.{name} differs when every step runs twice");
+    }
+    // AND the day's report is ready
+    assert_eq!(
+        w.store
+            .report(date!(2026 - 12 - 01))
+            .await
+            .unwrap()
+            .map(|r| r.status),
+        Some(ReportStatus::Ready)
+    );
 }
 
 #[tokio::test]
