@@ -152,9 +152,36 @@ impl PathLoad {
             .map(|(_, n)| n)
             .sum()
     }
+
+    /// How the load was not held on this path, if it was not.
+    fn failures(&self) -> Vec<String> {
+        let path = self.path;
+        let mut f = Vec::new();
+        let errors = self.server_errors();
+        if errors > 0 {
+            f.push(format!("{path}: {errors} answers were 5xx"));
+        }
+        if self.unanswered > 0 {
+            f.push(format!(
+                "{path}: {} requests got no answer",
+                self.unanswered
+            ));
+        }
+        if let Some(e) = &self.read_back_error {
+            f.push(format!("{path}: the writes could not be read back: {e}"));
+        }
+        if self.read_back != self.acknowledged_writes {
+            f.push(format!(
+                "{path}: {} of {} acknowledged writes read back",
+                self.read_back, self.acknowledged_writes
+            ));
+        }
+        f
+    }
 }
 
-/// Loads both paths, checks them, prints the figures and returns them.
+/// Loads each path asked for, prints its figures, checks them and returns
+/// them.
 pub async fn run(opts: Options) -> Result<Vec<PathLoad>> {
     let mut ms = tokio::task::spawn_blocking(|| MiniStack::start(None))
         .await
@@ -205,35 +232,7 @@ pub async fn run(opts: Options) -> Result<Vec<PathLoad>> {
     }
     ms.stop();
 
-    let failures: Vec<String> = all
-        .iter()
-        .flat_map(|p| {
-            let errors = p.server_errors();
-            let mut f = Vec::new();
-            if errors > 0 {
-                f.push(format!("{}: {errors} answers were 5xx", p.path));
-            }
-            if p.unanswered > 0 {
-                f.push(format!(
-                    "{}: {} requests got no answer",
-                    p.path, p.unanswered
-                ));
-            }
-            if let Some(e) = &p.read_back_error {
-                f.push(format!(
-                    "{}: the writes could not be read back: {e}",
-                    p.path
-                ));
-            }
-            if p.read_back != p.acknowledged_writes {
-                f.push(format!(
-                    "{}: {} of {} acknowledged writes read back",
-                    p.path, p.read_back, p.acknowledged_writes
-                ));
-            }
-            f
-        })
-        .collect();
+    let failures: Vec<String> = all.iter().flat_map(PathLoad::failures).collect();
     if !failures.is_empty() {
         bail!("the load was not held: {}", failures.join("; "));
     }
