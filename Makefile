@@ -131,7 +131,9 @@ fuzz: setup $(VENV)/.cargo-fuzz-$(CARGO_FUZZ_VERSION)
 		cargo +nightly fuzz run --fuzz-dir fuzz --target-dir target/fuzz $$t fuzz/corpus/$$t $$seeds -- \
 			-max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 -malloc_limit_mb=65536 \
 			-artifact_prefix=target/fuzz/artifacts/$$t/ -print_final_stats=1 || exit 1; \
-		cargo +nightly fuzz cmin --fuzz-dir fuzz --target-dir target/fuzz $$t fuzz/corpus/$$t -- -use_counters=0 >/dev/null 2>&1; \
+		ASAN_OPTIONS=allocator_may_return_null=1:max_allocation_size_mb=512 \
+		cargo +nightly fuzz cmin --fuzz-dir fuzz --target-dir target/fuzz $$t fuzz/corpus/$$t -- -use_counters=0 \
+			-rss_limit_mb=2048 -malloc_limit_mb=65536 -artifact_prefix=target/fuzz/artifacts/$$t/ >/dev/null 2>&1; \
 		echo "fuzz: $$t corpus kept: $$(ls fuzz/corpus/$$t | wc -l) inputs"; \
 	done
 

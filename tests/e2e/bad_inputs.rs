@@ -301,13 +301,15 @@ async fn items_mentioning(value: &str) -> i32 {
 async fn every_path_parameter_refuses_traversal_and_over_long_values() {
     // GIVEN every route of the template with a path parameter, and values
     // a path parameter must not pass: traversal (encoded, so the client
-    // sends it as one segment), a NUL, markup, and far too long
+    // sends it as one segment), a NUL, markup, bytes that are not UTF-8
+    // once decoded, and far too long
     let long = "a".repeat(2048);
     let bad = [
         ("traversal", "..%2F..%2Fetc%2Fpasswd", "../../etc/passwd"),
         ("dot-dot", "%2E%2E", ".."),
         ("nul", "a%00b", "a\0b"),
         ("markup", "%3Cscript%3E", "<script>"),
+        ("not-utf8", "%C6%28", "\u{FFFD}("),
         ("over-long", long.as_str(), long.as_str()),
     ];
     let routes: Vec<_> = rightnow_infra::template::Template::project()

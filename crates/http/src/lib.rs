@@ -8,6 +8,7 @@
 //! - [`idempotency`]: `Idempotency-Key` on the write routes;
 //! - [`json`]: the JSON body extractor and its errors;
 //! - [`log`]: one log line per request answered;
+//! - [`path`]: the path parameter extractor and its error;
 //! - [`settings`]: the functions' numeric settings, from the environment.
 //!
 //! Each function still owns its request and response bodies.
@@ -18,9 +19,11 @@ pub mod error;
 pub mod idempotency;
 pub mod json;
 pub mod log;
+pub mod path;
 pub mod settings;
 
 pub use client::ClientAddress;
 pub use error::{ApiError, ErrorCode};
 pub use idempotency::KeyedWrite;
 pub use json::{JsonBody, MAX_BODY_BYTES};
+pub use path::PathParam;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use rightnow_domain::page::Slug;
@@ -16,7 +16,7 @@ use crate::bodies::{
     CommentBody, CommentListBody, HealthBody, ListCommentsQuery, NewCommentBody, NewVideoBody,
     PageViewsBody, ReportBody, UploadTicketBody, VideoBody,
 };
-use rightnow_http::{ApiError, ClientAddress, ErrorCode, JsonBody, KeyedWrite};
+use rightnow_http::{ApiError, ClientAddress, ErrorCode, JsonBody, KeyedWrite, PathParam};
 
 type App = State<Arc<Services>>;
 
@@ -35,7 +35,7 @@ pub async fn health() -> Json<HealthBody> {
 /// 200 with the count; 404 `page_not_found`; 422 for a bad slug.
 pub async fn page_views(
     State(app): App,
-    Path(raw): Path<String>,
+    PathParam(raw): PathParam,
 ) -> Result<Json<PageViewsBody>, ApiError> {
     Ok(Json(app.views.count(slug(&raw)?).await?.into()))
 }
@@ -44,7 +44,7 @@ pub async fn page_views(
 /// bad slug.
 pub async fn record_view(
     State(app): App,
-    Path(raw): Path<String>,
+    PathParam(raw): PathParam,
 ) -> Result<Json<PageViewsBody>, ApiError> {
     Ok(Json(app.views.record(slug(&raw)?).await?.into()))
 }
@@ -54,7 +54,7 @@ pub async fn record_view(
 /// one twice.
 pub async fn list_comments(
     State(app): App,
-    Path(raw): Path<String>,
+    PathParam(raw): PathParam,
     query: Result<Query<ListCommentsQuery>, QueryRejection>,
 ) -> Result<Json<CommentListBody>, ApiError> {
     let Query(query) = query.map_err(|e| {
@@ -75,7 +75,7 @@ pub async fn list_comments(
 /// writes; and the body errors of [`JsonBody`].
 pub async fn post_comment(
     State(app): App,
-    Path(raw): Path<String>,
+    PathParam(raw): PathParam,
     client: ClientAddress,
     KeyedWrite(write): KeyedWrite,
     JsonBody(input): JsonBody<NewCommentBody>,
@@ -107,7 +107,7 @@ pub async fn register_video(
 /// is not one.
 pub async fn video_status(
     State(app): App,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
 ) -> Result<Json<VideoBody>, ApiError> {
     Ok(Json(app.videos.status(&id).await?.into()))
 }
@@ -123,7 +123,7 @@ pub async fn latest_report(State(app): App) -> Result<Json<ReportBody>, ApiError
 /// for a date that is not `YYYY-MM-DD` or not a day of the calendar.
 pub async fn day_report(
     State(app): App,
-    Path(raw): Path<String>,
+    PathParam(raw): PathParam,
 ) -> Result<Json<ReportBody>, ApiError> {
     let day = parse_day(&raw).map_err(rightnow_domain::DomainError::from)?;
     Ok(Json(app.reports.day(day).await?.into()))

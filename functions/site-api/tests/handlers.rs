@@ -478,6 +478,38 @@ async fn a_body_the_gateway_decoded_lossily_is_invalid_utf8() {
     assert_eq!(h.store.comment_count(&Slug::parse("home").unwrap()), 0);
 }
 
+/// Found by the `site_api_request` fuzz target: axum answered a path
+/// parameter that decodes to bytes that are not UTF-8 with a text body.
+#[tokio::test]
+async fn a_path_parameter_that_is_not_utf8_once_decoded_is_invalid_utf8() {
+    let h = harness();
+    h.call("POST", "/api/pages/home/views", None, Body::empty())
+        .await;
+    for (method, path) in [
+        ("GET", "/api/pages/%C6/views"),
+        ("POST", "/api/pages/ho%C6me/views"),
+        ("GET", "/api/pages/%C6%28/comments"),
+        ("POST", "/api/pages/%FF/comments"),
+        ("GET", "/api/videos/01ab12j3;%c6]9{"),
+        ("GET", "/api/reports/2026-12-0%C6"),
+    ] {
+        let (status, json) = h
+            .call(
+                method,
+                path,
+                Some("application/json"),
+                json!({"author": "Ada", "body": "Hi"}).to_string(),
+            )
+            .await;
+        assert_eq!(
+            (status, error_code(&json)),
+            (StatusCode::BAD_REQUEST, "invalid_utf8"),
+            "{method} {path}: {json}"
+        );
+    }
+    assert_eq!(h.store.comment_count(&Slug::parse("home").unwrap()), 0);
+}
+
 #[tokio::test]
 async fn comments_and_video_registrations_share_one_write_limit_per_address() {
     // GIVEN an address allowed 2 writes a minute, on a known page
