@@ -3,10 +3,9 @@
 //! It runs in its own process group, so that stopping it also stops the
 //! function processes it starts. [`MiniStack`] stops the group when dropped;
 //! [`shared`] starts one per test process, which the kernel stops when the
-//! test process exits (`PR_SET_PDEATHSIG`), also when a test panics.
+//! test process exits (see [`ChildGroup`]), also when a test panics.
 
 use std::fs::File;
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -33,11 +32,10 @@ impl MiniStack {
     /// Starts MiniStack on `port` (a free one if `None`), bound to loopback
     /// only, and waits until it answers its health check.
     pub fn start(port: Option<u16>) -> Result<Self> {
-        Self::spawn(port.unwrap_or_else(free_port), false)
+        Self::spawn(port.unwrap_or_else(free_port))
     }
 
-    #[expect(unsafe_code, reason = "pre_exec, to set the parent-death signal")]
-    fn spawn(port: u16, die_with_parent: bool) -> Result<Self> {
+    fn spawn(port: u16) -> Result<Self> {
         let dir = workspace_root().join(".local");
         std::fs::create_dir_all(&dir)?;
         let log = dir.join(format!("ministack-{port}.log"));
@@ -57,16 +55,6 @@ impl MiniStack {
             .stdin(Stdio::null())
             .stdout(out.try_clone()?)
             .stderr(out);
-        if die_with_parent {
-            // SAFETY: prctl is async-signal-safe; nothing else runs between
-            // fork and exec.
-            unsafe {
-                cmd.pre_exec(|| {
-                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
-                    Ok(())
-                });
-            }
-        }
         let group = ChildGroup::spawn("MiniStack", cmd).with_context(|| {
             format!(
                 "starting {} (run `make setup`)",
@@ -190,25 +178,11 @@ pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
 }
 
 /// One MiniStack for this test process, started on first use on a free
-/// port. A static is never dropped, so the kernel stops it instead: it is
-/// spawned from a thread that lives as long as the process, with
-/// `PR_SET_PDEATHSIG`, so it gets SIGTERM when the process ends, however it
-/// ends.
+/// port. A static is never dropped, so the kernel stops it instead: it gets
+/// SIGTERM when the process ends, however it ends (see [`ChildGroup`]).
 pub fn shared() -> &'static MiniStack {
     static SHARED: OnceLock<MiniStack> = OnceLock::new();
-    SHARED.get_or_init(|| {
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let _ = tx.send(MiniStack::spawn(free_port(), true));
-            // The parent-death signal fires when *this thread* ends.
-            loop {
-                std::thread::park();
-            }
-        });
-        rx.recv()
-            .expect("the keeper thread sends once")
-            .expect("MiniStack starts")
-    })
+    SHARED.get_or_init(|| MiniStack::spawn(free_port()).expect("MiniStack starts"))
 }
 
 /// A tiny HTTP/1.1 GET on loopback; true on a 2xx answer.

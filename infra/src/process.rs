@@ -2,10 +2,15 @@
 
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command};
+use std::sync::mpsc::{Sender, channel};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// A child started in its own process group. Dropping it stops the whole
-/// group: SIGTERM, a grace period, then SIGKILL for anything left.
+/// group: SIGTERM, a grace period, then SIGKILL for anything left. A
+/// process that ends without dropping it (SIGKILL, `process::exit`, a
+/// static) still takes the leader with it: the kernel sends it SIGTERM
+/// (`PR_SET_PDEATHSIG`).
 pub struct ChildGroup {
     child: Child,
     name: &'static str,
@@ -18,7 +23,8 @@ impl ChildGroup {
     /// Starts `cmd` as the leader of a new process group, named `name` in
     /// messages.
     pub fn spawn(name: &'static str, mut cmd: Command) -> std::io::Result<Self> {
-        let child = cmd.process_group(0).spawn()?;
+        cmd.process_group(0);
+        let child = spawn_from_keeper(cmd)?;
         Ok(Self {
             child,
             name,
@@ -75,6 +81,47 @@ impl Drop for ChildGroup {
     }
 }
 
+/// A request to the keeper thread: a command, and where to send its child.
+type Spawn = (Command, Sender<std::io::Result<Child>>);
+
+/// Spawns `cmd` from one thread that lives as long as the process, with
+/// `PR_SET_PDEATHSIG`: the kernel sends that signal when the thread that
+/// forked the child ends, not the process, so children forked from a test's
+/// or a runtime's worker thread would be signalled when that thread ends.
+#[expect(unsafe_code, reason = "pre_exec, to set the parent-death signal")]
+fn spawn_from_keeper(cmd: Command) -> std::io::Result<Child> {
+    static KEEPER: OnceLock<Mutex<Sender<Spawn>>> = OnceLock::new();
+    let keeper = KEEPER.get_or_init(|| {
+        let (tx, rx) = channel::<Spawn>();
+        std::thread::Builder::new()
+            .name("child keeper".into())
+            .spawn(move || {
+                for (mut cmd, reply) in rx {
+                    // SAFETY: prctl is async-signal-safe; nothing else runs
+                    // between fork and exec.
+                    unsafe {
+                        cmd.pre_exec(|| {
+                            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                            Ok(())
+                        });
+                    }
+                    let _ = reply.send(cmd.spawn());
+                }
+            })
+            .expect("the child keeper thread starts");
+        Mutex::new(tx)
+    });
+    let (reply, answer) = channel();
+    keeper
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .send((cmd, reply))
+        .map_err(|_| std::io::Error::other("the child keeper thread is gone"))?;
+    answer
+        .recv()
+        .map_err(|_| std::io::Error::other("the child keeper thread is gone"))?
+}
+
 /// The live processes whose `/proc/<pid>` directory `keep` accepts.
 pub fn pids_where(keep: impl Fn(&std::path::Path) -> bool) -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
@@ -116,5 +163,24 @@ mod tests {
         // A second stop (and the drop) must not signal a reaped group,
         // whose id another process may hold by now.
         assert!(!group.stop(), "the second stop signals nothing");
+    }
+
+    #[test]
+    fn a_child_outlives_the_thread_that_started_it() {
+        // The parent-death signal follows the forking thread: a child
+        // started from a thread that then ends must still be running.
+        let mut group = std::thread::spawn(|| {
+            let mut cmd = Command::new("sleep");
+            cmd.arg("30");
+            ChildGroup::spawn("sleep", cmd).unwrap()
+        })
+        .join()
+        .unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(
+            group.child().try_wait().unwrap().is_none(),
+            "the child died with the thread that started it"
+        );
+        assert!(group.stop());
     }
 }
