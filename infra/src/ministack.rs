@@ -32,10 +32,7 @@ impl MiniStack {
     /// Starts MiniStack on `port` (a free one if `None`), bound to loopback
     /// only, and waits until it answers its health check.
     pub fn start(port: Option<u16>) -> Result<Self> {
-        Self::spawn(port.unwrap_or_else(free_port))
-    }
-
-    fn spawn(port: u16) -> Result<Self> {
+        let port = port.unwrap_or_else(free_port);
         let dir = workspace_root().join(".local");
         std::fs::create_dir_all(&dir)?;
         let log = dir.join(format!("ministack-{port}.log"));
@@ -182,7 +179,7 @@ pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
 /// SIGTERM when the process ends, however it ends (see [`ChildGroup`]).
 pub fn shared() -> &'static MiniStack {
     static SHARED: OnceLock<MiniStack> = OnceLock::new();
-    SHARED.get_or_init(|| MiniStack::spawn(free_port()).expect("MiniStack starts"))
+    SHARED.get_or_init(|| MiniStack::start(None).expect("MiniStack starts"))
 }
 
 /// A tiny HTTP/1.1 GET on loopback; true on a 2xx answer.

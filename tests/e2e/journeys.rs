@@ -4,6 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::api::{fresh_slug, get, post, post_json};
+use crate::moderation::{put, put_status};
 use crate::{sdk, stack};
 
 #[tokio::test]
@@ -73,53 +74,21 @@ async fn a_video_upload_round_trip() {
     let upload_url = ticket.json["uploadUrl"].as_str().unwrap();
 
     // The browser PUTs the bytes straight to S3 with the presigned URL.
-    let http = reqwest::Client::new();
-    let refused = http
-        .put(upload_url)
-        .header("content-type", "video/quicktime")
-        .body(bytes.clone())
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        !refused.status().is_success(),
-        "a PUT with another type is refused"
-    );
+    let refused = put_status(upload_url, "video/quicktime", bytes.clone()).await;
+    assert!(!refused.is_success(), "a PUT with another type is refused");
     // Nor more bytes than declared: the length is signed.
-    let longer = http
-        .put(upload_url)
-        .header("content-type", "video/mp4")
-        .body(vec![42u8; bytes.len() + 1])
-        .send()
-        .await
-        .unwrap();
+    let longer = put_status(upload_url, "video/mp4", vec![42u8; bytes.len() + 1]).await;
     assert!(
-        !longer.status().is_success(),
+        !longer.is_success(),
         "a PUT of more bytes than declared is refused"
     );
     // Nor another key: the path is signed.
     let elsewhere = format!("uploads/{}", ulid::Ulid::new());
     let other_key = upload_url.replacen(&format!("uploads/{id}"), &elsewhere, 1);
     assert_ne!(other_key, upload_url);
-    let moved = http
-        .put(&other_key)
-        .header("content-type", "video/mp4")
-        .body(bytes.clone())
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        !moved.status().is_success(),
-        "a PUT to another key is refused"
-    );
-    let put = http
-        .put(upload_url)
-        .header("content-type", "video/mp4")
-        .body(bytes.clone())
-        .send()
-        .await
-        .unwrap();
-    assert!(put.status().is_success(), "{}", put.status());
+    let moved = put_status(&other_key, "video/mp4", bytes.clone()).await;
+    assert!(!moved.is_success(), "a PUT to another key is refused");
+    put(upload_url, "video/mp4", bytes.clone()).await;
 
     let s3 = rightnow_infra::resources::s3(&sdk().await);
     let bucket = stack().output("MediaBucketName").unwrap();

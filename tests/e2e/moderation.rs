@@ -37,14 +37,24 @@ pub async fn register(title: &str, content_type: &str, declared: usize) -> (Stri
 
 /// PUTs `bytes` to a presigned upload URL, as the browser does.
 pub async fn put(upload_url: &str, content_type: &str, bytes: Vec<u8>) {
-    let put = reqwest::Client::new()
+    let status = put_status(upload_url, content_type, bytes).await;
+    assert!(status.is_success(), "PUT: {status}");
+}
+
+/// [`put`], answering with the status whatever it is.
+pub async fn put_status(
+    upload_url: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+) -> reqwest::StatusCode {
+    reqwest::Client::new()
         .put(upload_url)
         .header("content-type", content_type)
         .body(bytes)
         .send()
         .await
-        .unwrap();
-    assert!(put.status().is_success(), "PUT: {}", put.status());
+        .unwrap()
+        .status()
 }
 
 /// Registers and uploads fixture `name` as `content_type`; returns its id.
